@@ -1,0 +1,153 @@
+"""Render an AuditReport for a terminal (table), for scripts (JSON) or for docs (markdown).
+
+The JSON form is the documented, versioned schema; the other two are for people
+and say what to do next: the rule's fix and, for Helm releases, where to make it.
+"""
+
+import json
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+
+from tiergate.findings import AuditReport, Finding
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _state(finding: Finding) -> str:
+    notes = []
+    if finding.replicas:
+        notes.append(
+            f"{_count(finding.replicas, 'pod')}, "
+            f"{finding.requests.cpu} CPU, {finding.requests.memory} memory"
+        )
+    if finding.dormant:
+        notes.append("dormant")
+    if finding.sidecar:
+        notes.append("sidecar")
+    if finding.exempt:
+        notes.append("exempt")
+    if finding.helm_release:
+        notes.append(f"Helm release {finding.helm_release}")
+    return "; ".join(notes) or "-"
+
+
+def _rows(report: AuditReport) -> list[tuple[str, ...]]:
+    return [
+        (f.drift, f.rule, f.namespace, f"{f.kind}/{f.name}", _state(f)) for f in report.findings
+    ]
+
+
+def _fixes(report: AuditReport) -> list[str]:
+    """One line per rule and namespace: what to change, and where for Helm releases."""
+    lines: list[str] = []
+    seen: set[tuple[str, str, str]] = set()
+    for f in report.findings:
+        key = (f.rule, f.namespace, f.drift)
+        if key in seen or f.exempt:
+            continue
+        seen.add(key)
+        where = f" (Helm release {f.helm_release}: change its values, then helm upgrade)"
+        lines.append(f"{f.namespace}: {f.fix_hint}{where if f.helm_release else ''}")
+    return lines
+
+
+def _summary_lines(report: AuditReport) -> list[str]:
+    counts = report.summary.counts
+    waste = report.summary.waste
+    lines = [
+        (
+            f"{counts.unwanted} unwanted, {counts.missing} missing, {counts.orphaned} orphaned "
+            f"({counts.dormant} dormant), {counts.exempt} exempt, "
+            f"{counts.undetermined} undetermined; "
+            f"{_count(report.summary.namespaces, 'namespace')}, "
+            f"{_count(report.summary.objects, 'object')}"
+        ),
+    ]
+    if waste.workloads:
+        lines.append(
+            f"waste: {_count(waste.workloads, 'unwanted workload')} "
+            f"in {_count(waste.namespaces, 'namespace')} request "
+            f"{waste.requests.cpu} CPU and {waste.requests.memory} memory"
+        )
+    if not report.complete:
+        lines.append("INCOMPLETE: some objects could not be judged (see 'undetermined')")
+    return lines
+
+
+def _aligned(rows: Iterable[tuple[str, ...]]) -> list[str]:
+    rows = list(rows)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+
+
+def render_table(report: AuditReport) -> str:
+    lines: list[str] = []
+    if report.findings:
+        lines += _aligned([("DRIFT", "RULE", "NAMESPACE", "OBJECT", "STATE"), *_rows(report)])
+        lines += ["", "Why:"]
+        lines += [f"  {f.namespace} {f.kind}/{f.name}: {f.reason}" for f in report.findings]
+    elif report.complete:
+        lines.append("No drift found.")
+    else:
+        lines.append("No drift found among the objects that could be judged.")
+    if report.undetermined:
+        lines += ["", "Undetermined (not judged):"]
+        lines += [
+            f"  {u.namespace or '(no namespace)'} {u.kind}/{u.name}: {u.reason}"
+            for u in report.undetermined
+        ]
+    fixes = _fixes(report)
+    if fixes:
+        lines += ["", "Fix:"] + [f"  {line}" for line in fixes]
+    lines += ["", *_summary_lines(report)]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_markdown(report: AuditReport) -> str:
+    lines = ["# tiergate audit", ""]
+    lines += [f"- {line}" for line in _summary_lines(report)]
+    if report.findings:
+        lines += [
+            "",
+            "| drift | rule | namespace | object | state | reason |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            "| " + " | ".join(_cell(c) for c in (*row, f.reason)) + " |"
+            for row, f in zip(_rows(report), report.findings, strict=True)
+        ]
+    if report.undetermined:
+        lines += ["", "## Undetermined", ""]
+        lines += [
+            f"- `{u.namespace or '(no namespace)'}` {u.kind}/{u.name}: {u.reason}"
+            for u in report.undetermined
+        ]
+    fixes = _fixes(report)
+    if fixes:
+        lines += ["", "## Fix", ""] + [f"- {line}" for line in fixes]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: AuditReport) -> str:
+    return json.dumps(report.model_dump(mode="json"), indent=2) + "\n"
+
+
+RENDERERS: dict[OutputFormat, Callable[[AuditReport], str]] = {
+    OutputFormat.TABLE: render_table,
+    OutputFormat.JSON: render_json,
+    OutputFormat.MARKDOWN: render_markdown,
+}

@@ -1,0 +1,133 @@
+"""The auditor's settings, parsed once from the command line and passed down.
+
+Flags are validated into one typed object so that a bad value stops the run
+with the flag named, before anything is read.
+"""
+
+import argparse
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from auditor.file_source import AssumedNamespace
+from auditor.report import OutputFormat
+from tiergate.selectors import validate_label_key, validate_label_value
+
+DEFAULT_OWN_NAMESPACE = "tiergate-system"
+
+
+class SettingsError(Exception):
+    """A bad command line; the message names the flag."""
+
+
+def parse_label_pairs(text: str) -> dict[str, str]:
+    """`k=v,k2=v2` as kubectl writes labels; an empty string is no labels."""
+    labels: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        key, equals, value = pair.partition("=")
+        if not equals:
+            raise ValueError(f"{pair!r} is not key=value")
+        labels[validate_label_key(key.strip())] = validate_label_value(value.strip())
+    return labels
+
+
+class AuditorSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    once: bool
+    files: tuple[str, ...]
+    namespace: str | None = None
+    namespace_labels: dict[str, str] | None = None
+    config: Path | None = None
+    output: OutputFormat = OutputFormat.TABLE
+    own_namespace: str = DEFAULT_OWN_NAMESPACE
+
+    @field_validator("namespace")
+    @classmethod
+    def _dns_label(cls, value: str | None) -> str | None:
+        if value is not None:
+            validate_label_value(value)
+        return value
+
+    @property
+    def assumed_namespace(self) -> AssumedNamespace | None:
+        if self.namespace is None:
+            return None
+        return AssumedNamespace(name=self.namespace, labels=self.namespace_labels)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="auditor",
+        description="Find tier-gated components where their rule does not allow them.",
+        epilog="Exit codes: 0 no unwanted or orphaned drift, 1 drift found, "
+        "2 the audit could not complete.",
+    )
+    parser.add_argument("--once", action="store_true", help="audit once, print a report, exit")
+    parser.add_argument(
+        "-f",
+        "--filename",
+        dest="files",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="manifest file, directory, or - for standard input (repeatable)",
+    )
+    parser.add_argument(
+        "--namespace",
+        metavar="NAME",
+        help="judge objects that carry no namespace (helm template output) as if in NAME",
+    )
+    parser.add_argument(
+        "--namespace-labels",
+        metavar="K=V,...",
+        help="the labels of the --namespace namespace, as kubectl writes them",
+    )
+    parser.add_argument("--config", type=Path, metavar="FILE", help="rule configuration (YAML)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        choices=[f.value for f in OutputFormat],
+        default="table",
+        help="report format (default: table)",
+    )
+    parser.add_argument(
+        "--own-namespace",
+        default=os.environ.get("POD_NAMESPACE", DEFAULT_OWN_NAMESPACE),
+        help="tiergate's own namespace, always exempt (default: $POD_NAMESPACE or "
+        f"{DEFAULT_OWN_NAMESPACE})",
+    )
+    return parser
+
+
+def parse_settings(argv: Sequence[str]) -> AuditorSettings:
+    args = _parser().parse_args(argv)
+    if args.namespace_labels is not None and args.namespace is None:
+        raise SettingsError("--namespace-labels needs --namespace NAME")
+    try:
+        labels = None
+        if args.namespace_labels is not None:
+            labels = parse_label_pairs(args.namespace_labels)
+    except ValueError as error:
+        raise SettingsError(f"--namespace-labels: {error}") from error
+    if not args.once or not args.files:
+        raise SettingsError(
+            "only `--once -f PATH` is supported: audit manifest files once "
+            "(reading a live cluster is not supported yet)"
+        )
+    try:
+        return AuditorSettings(
+            once=args.once,
+            files=tuple(args.files),
+            namespace=args.namespace,
+            namespace_labels=labels,
+            config=args.config,
+            output=OutputFormat(args.output),
+            own_namespace=args.own_namespace,
+        )
+    except ValidationError as error:
+        first = error.errors()[0]
+        flag = "--" + str(first["loc"][0]).replace("_", "-")
+        raise SettingsError(f"{flag}: {first['msg'].removeprefix('Value error, ')}") from error

@@ -1,0 +1,204 @@
+"""Rule configuration: pydantic models, the built-in default rule, and loading.
+
+Rules are admin-written config; a typo must stop start-up with the field named,
+never turn into a rule that silently matches nothing.
+"""
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Self
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from tiergate.globs import Glob, first_matching_glob, glob_matches
+from tiergate.selectors import LabelKey, LabelSelector, LabelValue
+
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
+
+
+def _validate_dns_label(name: str) -> str:
+    if not (0 < len(name) <= 63) or not name.replace("-", "a").isalnum() or not name.islower():
+        raise ValueError(f"{name!r} must be a DNS label: lowercase alphanumerics and '-'")
+    if name.startswith("-") or name.endswith("-"):
+        raise ValueError(f"{name!r} must start and end with an alphanumeric")
+    return name
+
+
+DnsLabel = Annotated[str, AfterValidator(_validate_dns_label)]
+
+
+class ConfigModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+class Enforcement(StrEnum):
+    """What admission does with a violation."""
+
+    DENY = "deny"
+    WARN = "warn"
+    DRYRUN = "dryrun"
+
+
+class Remediation(StrEnum):
+    """The most the auditor may do to a violation, in increasing force."""
+
+    NONE = "none"
+    SCALE = "scale"
+    DELETE = "delete"
+
+
+class ComponentMatcher(ConfigModel):
+    """An object is the component if any of these match (see README, 'What counts')."""
+
+    images: tuple[Glob, ...] = ()
+    names: tuple[Glob, ...] = ()
+    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _matches_something(self) -> Self:
+        if not (self.images or self.names or self.labels):
+            raise ValueError("needs at least one of images, names or labels")
+        return self
+
+
+class Expected(ConfigModel):
+    """Where a namespace is allowed the component and runs this, it is expected."""
+
+    with_images: tuple[Glob, ...] = Field(min_length=1)
+    fix_hint: str = ""
+
+
+class Exemption(ConfigModel):
+    """An admin-granted exception; tenants cannot grant themselves one."""
+
+    namespace: Glob
+    names: tuple[Glob, ...] = ()
+    reason: str = Field(min_length=1)
+    expires: datetime | date | None = None
+
+    def covers(self, *, namespace: str, name: str) -> bool:
+        if not glob_matches(self.namespace, namespace):
+            return False
+        return not self.names or first_matching_glob(self.names, name) is not None
+
+    def expired(self, now: datetime) -> bool:
+        if self.expires is None:
+            return False
+        if isinstance(self.expires, datetime):
+            expires = self.expires
+            if expires.tzinfo is None:
+                expires = expires.replace(tzinfo=now.tzinfo)
+            return now >= expires
+        # A date expires at the end of that day.
+        return now.date() > self.expires
+
+
+class Rule(ConfigModel):
+    name: DnsLabel
+    description: str = ""
+    component: ComponentMatcher
+    allowed_in: LabelSelector
+    expected: Expected | None = None
+    enforcement: Enforcement = Enforcement.DENY
+    remediation: Remediation = Remediation.NONE
+    fix_hint: str = Field(min_length=1)
+    exemptions: tuple[Exemption, ...] = ()
+
+
+class TiergateConfig(ConfigModel):
+    api_version: Literal["tiergate.io/v1alpha1"] = "tiergate.io/v1alpha1"
+    kind: Literal["TiergateConfig"] = "TiergateConfig"
+    exempt_namespaces: tuple[DnsLabel, ...] = SYSTEM_NAMESPACES
+    rules: tuple[Rule, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _rule_names_unique(self) -> Self:
+        seen: set[str] = set()
+        for rule in self.rules:
+            if rule.name in seen:
+                raise ValueError(f"rule name {rule.name!r} is used twice")
+            seen.add(rule.name)
+        return self
+
+    def exempt_namespace_set(self, *, own_namespace: str) -> frozenset[str]:
+        """The namespaces nothing is judged in: the configured ones and tiergate's own."""
+        return frozenset((*self.exempt_namespaces, own_namespace))
+
+
+MOSQUITTO_EXPORTER_RULE = Rule(
+    name="mosquitto-exporter",
+    description=(
+        "The MQTT broker's Prometheus exporter needs a dedicated Prometheus to scrape it; "
+        "elsewhere it crash-loops on auth errors and wastes ~100m CPU / ~128Mi."
+    ),
+    component=ComponentMatcher(
+        images=("*mosquitto-exporter*",),
+        names=("*mosquitto-exporter",),
+        labels={"app.kubernetes.io/component": "mosquitto-exporter"},
+    ),
+    allowed_in=LabelSelector(match_labels={"monitoring.dedicated": "true"}),
+    expected=Expected(
+        with_images=("*eclipse-mosquitto*", "*mosquitto:*"),
+        fix_hint="set mosquitto.metrics.enabled=true in the Enterprise tenant's Helm values",
+    ),
+    enforcement=Enforcement.DENY,
+    remediation=Remediation.DELETE,
+    fix_hint="set mosquitto.metrics.enabled=false in the tenant's Helm values (Starter and "
+    "Professional tenants have no dedicated Prometheus)",
+)
+
+
+def default_config() -> TiergateConfig:
+    """The built-in configuration: the mosquitto-exporter rule and the system namespaces."""
+    return TiergateConfig(rules=(MOSQUITTO_EXPORTER_RULE,))
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; the message names the file and the field."""
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def describe_validation_error(error: ValidationError, *, source: str) -> str:
+    """One line per problem: `source: field.path: message`."""
+    lines = [
+        f"{source}: {_location(tuple(e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+        for e in error.errors()
+    ]
+    return "\n".join(lines)
+
+
+def parse_config(document: Any, *, source: str) -> TiergateConfig:
+    """Validate an already-parsed document; `source` names it in errors."""
+    if not isinstance(document, Mapping):
+        raise ConfigError(f"{source}: the configuration must be a mapping with a 'rules' key")
+    try:
+        return TiergateConfig.model_validate(document)
+    except ValidationError as error:
+        raise ConfigError(describe_validation_error(error, source=source)) from error
+
+
+def parse_config_text(text: str, *, source: str) -> TiergateConfig:
+    """Validate YAML (or JSON) config text; the caller does the reading."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{source}: not valid YAML: {error}") from error
+    return parse_config(document, source=source)

@@ -1,0 +1,128 @@
+"""Kubernetes LabelSelector: the model and its exact API semantics.
+
+Namespaces are allowed a component through a LabelSelector, so its meaning must
+be the API server's (metav1.LabelSelectorAsSelector), operator by operator.
+"""
+
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_LABEL_NAME = re.compile(f"^{_NAME}$")
+
+
+def validate_label_key(key: str) -> str:
+    """A qualified name: an optional DNS-subdomain prefix and a 63-character name."""
+    prefix, slash, name = key.rpartition("/")
+    if slash and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+        raise ValueError(f"label key {key!r} has an invalid prefix {prefix!r}")
+    if not name or len(name) > 63 or not _LABEL_NAME.match(name):
+        raise ValueError(
+            f"label key {key!r} must be at most 63 characters of alphanumerics, "
+            "'-', '_' or '.', starting and ending with an alphanumeric"
+        )
+    return key
+
+
+def validate_label_value(value: str) -> str:
+    """Empty, or up to 63 characters that start and end with an alphanumeric."""
+    if value and (len(value) > 63 or not _LABEL_NAME.match(value)):
+        raise ValueError(
+            f"label value {value!r} must be empty or at most 63 characters of "
+            "alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric"
+        )
+    return value
+
+
+LabelKey = Annotated[str, AfterValidator(validate_label_key)]
+LabelValue = Annotated[str, AfterValidator(validate_label_value)]
+
+
+class Operator(StrEnum):
+    IN = "In"
+    NOT_IN = "NotIn"
+    EXISTS = "Exists"
+    DOES_NOT_EXIST = "DoesNotExist"
+
+
+class _SelectorModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+class LabelSelectorRequirement(_SelectorModel):
+    key: LabelKey
+    operator: Operator
+    values: tuple[LabelValue, ...] = ()
+
+    @model_validator(mode="after")
+    def _values_fit_operator(self) -> Self:
+        takes_values = self.operator in (Operator.IN, Operator.NOT_IN)
+        if takes_values and not self.values:
+            raise ValueError(f"operator {self.operator} needs at least one value")
+        if not takes_values and self.values:
+            raise ValueError(f"operator {self.operator} takes no values")
+        return self
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        present = self.key in labels
+        match self.operator:
+            case Operator.IN:
+                return present and labels[self.key] in self.values
+            case Operator.NOT_IN:
+                return not present or labels[self.key] not in self.values
+            case Operator.EXISTS:
+                return present
+            case Operator.DOES_NOT_EXIST:
+                return not present
+
+    def describe(self) -> str:
+        """The requirement in kubectl's `-l` syntax."""
+        values = ",".join(self.values)
+        match self.operator:
+            case Operator.IN:
+                return f"{self.key} in ({values})"
+            case Operator.NOT_IN:
+                return f"{self.key} notin ({values})"
+            case Operator.EXISTS:
+                return self.key
+            case Operator.DOES_NOT_EXIST:
+                return f"!{self.key}"
+
+
+class LabelSelector(_SelectorModel):
+    """An empty selector matches everything, as in the Kubernetes API."""
+
+    match_labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+    match_expressions: tuple[LabelSelectorRequirement, ...] = ()
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        return all(labels.get(k) == v for k, v in self.match_labels.items()) and all(
+            r.matches(labels) for r in self.match_expressions
+        )
+
+    def unmet(self, labels: Mapping[str, str]) -> list[str]:
+        """The requirements that labels fail, in kubectl's `-l` syntax, with what is there."""
+        unmet = [
+            f"{k}={v} (it has {k}={labels[k]})" if k in labels else f"{k}={v} (label absent)"
+            for k, v in self.match_labels.items()
+            if labels.get(k) != v
+        ]
+        for requirement in self.match_expressions:
+            if not requirement.matches(labels):
+                actual = labels.get(requirement.key)
+                has = "label absent" if actual is None else f"it has {requirement.key}={actual}"
+                unmet.append(f"{requirement.describe()} ({has})")
+        return unmet
+
+    def describe(self) -> str:
+        parts = [f"{k}={v}" for k, v in self.match_labels.items()]
+        parts += [r.describe() for r in self.match_expressions]
+        return ",".join(parts) or "(every namespace)"
