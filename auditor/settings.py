@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from auditor.file_source import AssumedNamespace
 from auditor.report import OutputFormat
-from tiergate.selectors import validate_label_key, validate_label_value
+from tiergate.names import validate_dns_label, validate_label_key, validate_label_value
 
 DEFAULT_OWN_NAMESPACE = "tiergate-system"
 
@@ -47,9 +47,7 @@ class AuditorSettings(BaseModel):
     @field_validator("namespace")
     @classmethod
     def _dns_label(cls, value: str | None) -> str | None:
-        if value is not None:
-            validate_label_value(value)
-        return value
+        return None if value is None else validate_dns_label(value)
 
     @property
     def assumed_namespace(self) -> AssumedNamespace | None:

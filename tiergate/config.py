@@ -7,11 +7,10 @@ never turn into a rule that silently matches nothing.
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Self
+from typing import Any, Literal, Self
 
 import yaml
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,20 +20,10 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from tiergate.globs import Glob, first_matching_glob, glob_matches
-from tiergate.selectors import LabelKey, LabelSelector, LabelValue
+from tiergate.names import DnsLabel, LabelKey, LabelValue
+from tiergate.selectors import LabelSelector
 
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
-
-
-def _validate_dns_label(name: str) -> str:
-    if not (0 < len(name) <= 63) or not name.replace("-", "a").isalnum() or not name.islower():
-        raise ValueError(f"{name!r} must be a DNS label: lowercase alphanumerics and '-'")
-    if name.startswith("-") or name.endswith("-"):
-        raise ValueError(f"{name!r} must start and end with an alphanumeric")
-    return name
-
-
-DnsLabel = Annotated[str, AfterValidator(_validate_dns_label)]
 
 
 class ConfigModel(BaseModel):
@@ -121,10 +110,12 @@ class TiergateConfig(ConfigModel):
     api_version: Literal["tiergate.io/v1alpha1"] = "tiergate.io/v1alpha1"
     kind: Literal["TiergateConfig"] = "TiergateConfig"
     exempt_namespaces: tuple[DnsLabel, ...] = SYSTEM_NAMESPACES
-    rules: tuple[Rule, ...] = Field(min_length=1)
+    rules: tuple[Rule, ...]
 
     @model_validator(mode="after")
     def _rule_names_unique(self) -> Self:
+        if not self.rules:
+            raise ValueError("rules: at least one rule is needed")
         seen: set[str] = set()
         for rule in self.rules:
             if rule.name in seen:

@@ -4,44 +4,14 @@ Namespaces are allowed a component through a LabelSelector, so its meaning must
 be the API server's (metav1.LabelSelectorAsSelector), operator by operator.
 """
 
-import re
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL_NAME = re.compile(f"^{_NAME}$")
-
-
-def validate_label_key(key: str) -> str:
-    """A qualified name: an optional DNS-subdomain prefix and a 63-character name."""
-    prefix, slash, name = key.rpartition("/")
-    if slash and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
-        raise ValueError(f"label key {key!r} has an invalid prefix {prefix!r}")
-    if not name or len(name) > 63 or not _LABEL_NAME.match(name):
-        raise ValueError(
-            f"label key {key!r} must be at most 63 characters of alphanumerics, "
-            "'-', '_' or '.', starting and ending with an alphanumeric"
-        )
-    return key
-
-
-def validate_label_value(value: str) -> str:
-    """Empty, or up to 63 characters that start and end with an alphanumeric."""
-    if value and (len(value) > 63 or not _LABEL_NAME.match(value)):
-        raise ValueError(
-            f"label value {value!r} must be empty or at most 63 characters of "
-            "alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric"
-        )
-    return value
-
-
-LabelKey = Annotated[str, AfterValidator(validate_label_key)]
-LabelValue = Annotated[str, AfterValidator(validate_label_value)]
+from tiergate.names import LabelKey, LabelValue
 
 
 class Operator(StrEnum):

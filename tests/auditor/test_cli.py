@@ -1,0 +1,227 @@
+"""`auditor --once -f`, run as a real process: reports, exit codes and input errors."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+EXPORTER = "3c44d0b1-customer-instance-mosquitto-exporter"
+
+
+def auditor(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "auditor", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_the_example_snapshot_reports_the_leftover_stack_and_the_missing_exporter() -> None:
+    result = auditor("--once", "-f", "examples/cluster-snapshot.yaml")
+    assert result.returncode == 1, result.stderr
+    assert f"Deployment/{EXPORTER}" in result.stdout
+    assert f"ServiceMonitor/{EXPORTER}" in result.stdout
+    assert "missing   mosquitto-exporter  customer-e91b02f7" in result.stdout
+    assert "waste: 1 unwanted workload in 1 namespace request 100m CPU and 128Mi memory" in (
+        result.stdout
+    )
+    assert "customer-abc12345" not in result.stdout
+
+
+def test_the_json_report_has_the_documented_schema() -> None:
+    result = auditor("--once", "-f", "examples/cluster-snapshot.yaml", "-o", "json")
+    report = json.loads(result.stdout)
+    assert {"schemaVersion", "complete", "findings", "undetermined", "summary"} <= report.keys()
+    assert report["complete"] is True
+    findings = {(f["drift"], f["kind"], f["name"]) for f in report["findings"]}
+    assert findings == {
+        ("unwanted", "Deployment", EXPORTER),
+        ("unwanted", "Service", EXPORTER),
+        ("unwanted", "ServiceMonitor", EXPORTER),
+        ("missing", "Namespace", "customer-e91b02f7"),
+    }
+    first = report["findings"][0]
+    assert {"rule", "drift", "namespace", "kind", "name", "reason", "fixHint"} <= first.keys()
+    assert report["summary"]["waste"]["requests"] == {
+        "cpuMillicores": 100,
+        "memoryBytes": 134217728,
+        "cpu": "100m",
+        "memory": "128Mi",
+    }
+    assert result.returncode == 1
+
+
+def test_a_compliant_snapshot_exits_zero() -> None:
+    result = auditor("--once", "-f", "examples/compliant-snapshot.yaml")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "No drift found." in result.stdout
+
+
+def test_helm_template_output_on_stdin_is_judged_in_the_given_namespace() -> None:
+    render = (EXAMPLES / "helm-template-starter.yaml").read_text(encoding="utf-8")
+    result = auditor(
+        "--once",
+        "-f",
+        "-",
+        "--namespace",
+        "customer-9a1c44e2",
+        "--namespace-labels",
+        "tier=starter",
+        "-o",
+        "markdown",
+        stdin=render,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "| unwanted | mosquitto-exporter | customer-9a1c44e2 | Deployment/" in result.stdout
+
+
+def test_helm_template_output_with_an_enterprise_label_set_passes() -> None:
+    render = (EXAMPLES / "helm-template-starter.yaml").read_text(encoding="utf-8")
+    result = auditor(
+        "--once",
+        "-f",
+        "-",
+        "--namespace",
+        "customer-9a1c44e2",
+        "--namespace-labels",
+        "tier=enterprise,monitoring.dedicated=true",
+        stdin=render,
+    )
+    assert result.returncode == 0, result.stdout
+
+
+def test_helm_template_output_without_a_namespace_exits_2_naming_what_is_missing() -> None:
+    render = (EXAMPLES / "helm-template-starter.yaml").read_text(encoding="utf-8")
+    result = auditor("--once", "-f", "-", stdin=render)
+    assert result.returncode == 2
+    assert "pass --namespace NAME and --namespace-labels" in result.stderr
+    assert "Undetermined (not judged)" in result.stdout
+
+
+def test_a_namespace_without_labels_exits_2_asking_for_them() -> None:
+    render = (EXAMPLES / "helm-template-starter.yaml").read_text(encoding="utf-8")
+    result = auditor("--once", "-f", "-", "--namespace", "customer-9a1c44e2", stdin=render)
+    assert result.returncode == 2
+    assert "labels unknown for namespace(s) customer-9a1c44e2" in result.stderr
+    assert "--namespace-labels" in result.stderr
+
+
+def test_a_directory_is_read_recursively(tmp_path: Path) -> None:
+    nested = tmp_path / "cluster" / "nested"
+    nested.mkdir(parents=True)
+    snapshot = (EXAMPLES / "cluster-snapshot.yaml").read_text(encoding="utf-8")
+    (nested / "snapshot.yml").write_text(snapshot, encoding="utf-8")
+    (tmp_path / "cluster" / "notes.txt").write_text("not a manifest", encoding="utf-8")
+    result = auditor("--once", "-f", str(tmp_path / "cluster"))
+    assert result.returncode == 1, result.stderr
+    assert EXPORTER in result.stdout
+
+
+def test_a_json_list_as_kubectl_prints_it_is_read(tmp_path: Path) -> None:
+    items = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "customer-1"}},
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "x", "namespace": "customer-1"},
+            "spec": {
+                "template": {"spec": {"containers": [{"name": "e", "image": "mosquitto-exporter"}]}}
+            },
+        },
+    ]
+    path = tmp_path / "get.json"
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent="\t"))
+    result = auditor("--once", "-f", str(path), "-o", "json")
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["findings"][0]["name"] == "x"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\nkind: Pod\n"
+            "metadata:\n  name: a: b\n",
+            "broken.yaml: document 2 (line 7): not valid YAML: mapping values are not allowed",
+            id="a YAML syntax error names the file and the document",
+        ),
+        pytest.param(
+            "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n- a list\n",
+            "broken.yaml: document 2: expected a Kubernetes object (a mapping), found a list",
+            id="a document that is not an object is named",
+        ),
+        pytest.param(
+            "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, metadata: {name: a}}\n",
+            "broken.yaml: document 1, item 1: the document has no 'kind'",
+            id="an item without a kind is named with its index",
+        ),
+        pytest.param(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: n}\n"
+            "spec:\n  replicas: two\n  template: {spec: {containers: []}}\n",
+            "broken.yaml: document 1: Deployment d: expected a non-negative integer, got 'two'",
+            id="a malformed field is named",
+        ),
+    ],
+)
+def test_a_broken_file_exits_2_naming_the_file_and_document(
+    tmp_path: Path, content: str, expected: str
+) -> None:
+    (tmp_path / "broken.yaml").write_text(content, encoding="utf-8")
+    result = auditor("--once", "-f", str(tmp_path / "broken.yaml"))
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_missing_file_exits_2() -> None:
+    result = auditor("--once", "-f", "does-not-exist.yaml")
+    assert result.returncode == 2
+    assert "does-not-exist.yaml: no such file or directory" in result.stderr
+
+
+def test_a_bad_config_exits_2_naming_the_field(tmp_path: Path) -> None:
+    config = tmp_path / "rules.yaml"
+    config.write_text("rules:\n  - name: x\n    componnet: {}\n", encoding="utf-8")
+    result = auditor("--once", "-f", "examples/compliant-snapshot.yaml", "--config", str(config))
+    assert result.returncode == 2
+    assert f"{config}: rules[0].componnet: Extra inputs are not permitted" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(
+            ("--namespace-labels", "tier=starter"),
+            "--namespace-labels needs --namespace NAME",
+            id="namespace labels without a namespace",
+        ),
+        pytest.param(
+            ("--namespace", "n", "--namespace-labels", "tier"),
+            "--namespace-labels: 'tier' is not key=value",
+            id="a label without a value",
+        ),
+        pytest.param(
+            ("--namespace", "Customer_1"),
+            "--namespace: 'Customer_1' must be a DNS label",
+            id="a namespace name that is not a DNS label",
+        ),
+    ],
+)
+def test_a_bad_flag_exits_2_naming_it(args: tuple[str, ...], expected: str) -> None:
+    result = auditor("--once", "-f", "examples/compliant-snapshot.yaml", *args)
+    assert result.returncode == 2
+    assert expected in result.stderr
+
+
+def test_running_without_once_and_files_explains_what_is_supported() -> None:
+    result = auditor()
+    assert result.returncode == 2
+    assert "only `--once -f PATH` is supported" in result.stderr

@@ -1,0 +1,93 @@
+"""Small builders for Kubernetes objects as the API returns them, for tests."""
+
+from typing import Any
+
+from tiergate.objects import KubeObject, parse_object
+
+EXPORTER_IMAGE = "sapcc/mosquitto-exporter:0.8.0"
+BROKER_IMAGE = "eclipse-mosquitto:2.0.18"
+
+
+def container(name: str, image: str, *, cpu: str = "100m", memory: str = "128Mi") -> dict[str, Any]:
+    return {"name": name, "image": image, "resources": {"requests": {"cpu": cpu, "memory": memory}}}
+
+
+def namespace(name: str, **labels: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name, **labels}},
+    }
+
+
+def deployment(
+    name: str,
+    namespace: str | None,
+    *containers: dict[str, Any],
+    replicas: int | None = 1,
+    labels: dict[str, str] | None = None,
+    uid: str | None = None,
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "selector": {"matchLabels": {"app": name}},
+        "template": {
+            "metadata": {"labels": {"app": name}},
+            "spec": {"containers": list(containers)},
+        },
+    }
+    if replicas is not None:
+        spec["replicas"] = replicas
+    metadata: dict[str, Any] = {"name": name, "labels": labels or {}, "uid": uid or f"uid-{name}"}
+    if namespace is not None:
+        metadata["namespace"] = namespace
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata, "spec": spec}
+
+
+def owned(
+    kind: str, name: str, owner: dict[str, Any], *, api_version: str = "apps/v1"
+) -> dict[str, Any]:
+    """A ReplicaSet or Pod created by `owner`'s controller, with the owner's template."""
+    template = owner["spec"]["template"]
+    metadata = {
+        "name": name,
+        "namespace": owner["metadata"].get("namespace"),
+        "uid": f"uid-{name}",
+        "labels": template["metadata"]["labels"],
+        "ownerReferences": [
+            {
+                "apiVersion": owner["apiVersion"],
+                "kind": owner["kind"],
+                "name": owner["metadata"]["name"],
+                "uid": owner["metadata"]["uid"],
+                "controller": True,
+            }
+        ],
+    }
+    if kind == "Pod":
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": metadata,
+            "spec": template["spec"],
+            "status": {"phase": "Running"},
+        }
+    spec = {**owner["spec"], "replicas": owner["spec"].get("replicas", 1)}
+    return {"apiVersion": api_version, "kind": kind, "metadata": metadata, "spec": spec}
+
+
+def service(
+    name: str, namespace: str | None, selector: dict[str, str], port: int = 9234
+) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name, "uid": f"uid-svc-{name}"}
+    if namespace is not None:
+        metadata["namespace"] = namespace
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata,
+        "spec": {"selector": selector, "ports": [{"port": port}]},
+    }
+
+
+def parse_all(*documents: dict[str, Any]) -> list[KubeObject]:
+    return [parse_object(d) for d in documents]
