@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tiergate.config import Rule
-from tiergate.globs import first_matching_glob
+from tiergate.globs import first_matching_glob, glob_matches
 from tiergate.images import parse_image
 from tiergate.objects import Container, KubeObject, PodSpec
 
@@ -38,11 +38,8 @@ class ComponentMatch:
 
 def image_matches(globs: tuple[str, ...], image: str) -> str | None:
     """The first glob that matches the image's repository path (with tag or digest)."""
-    for form in parse_image(image).match_forms():
-        pattern = first_matching_glob(globs, form)
-        if pattern is not None:
-            return pattern
-    return None
+    reference = parse_image(image)
+    return next((g for g in globs if glob_matches(g, reference.form_for(g))), None)
 
 
 def _label_pair(rule: Rule, labels: dict[str, str]) -> str | None:

@@ -14,14 +14,17 @@ class ImageReference:
     tag: str | None
     digest: str | None
 
-    def match_forms(self) -> tuple[str, ...]:
-        """The strings a glob is tried on: the path, and the path with tag and/or digest."""
-        forms = [self.path]
-        if self.tag:
-            forms.append(f"{self.path}:{self.tag}")
-        if self.digest:
-            forms.append(f"{forms[-1]}@{self.digest}")
-        return tuple(forms)
+    def form_for(self, glob: str) -> str:
+        """What a glob is matched against: the path, plus the tag or digest if it names one.
+
+        `*mosquitto-exporter*` must not match `tools:mosquitto-exporter-debug` by its
+        tag, while `*mosquitto:*` is written to match a tag.
+        """
+        name_part, at, _ = glob.partition("@")
+        # Without tag or digest the runtime pulls `:latest`.
+        tag = self.tag or ("" if self.digest else "latest")
+        form = f"{self.path}:{tag}" if ":" in name_part else self.path
+        return f"{form}@{self.digest or ''}" if at else form
 
 
 def _is_registry_host(component: str) -> bool:

@@ -184,12 +184,16 @@ def _pod_runs(pod: KubeObject) -> int:
 
 
 def _replicas(obj: KubeObject) -> int:
-    return _non_negative_int(obj.spec.get("replicas"), default=1)
+    return _non_negative_int(obj.spec.get("replicas"), default=1, field="spec.replicas")
 
 
 def _daemon_pods(daemon_set: KubeObject) -> int:
     # Only the controller knows how many nodes match; without status assume it runs.
-    return _non_negative_int(daemon_set.status.get("desiredNumberScheduled"), default=1)
+    return _non_negative_int(
+        daemon_set.status.get("desiredNumberScheduled"),
+        default=1,
+        field="status.desiredNumberScheduled",
+    )
 
 
 def _job_pods(job: KubeObject) -> int:
@@ -200,14 +204,14 @@ def _job_pods(job: KubeObject) -> int:
     )
     if finished or job.spec.get("suspend") is True:
         return 0
-    return _non_negative_int(job.spec.get("parallelism"), default=1)
+    return _non_negative_int(job.spec.get("parallelism"), default=1, field="spec.parallelism")
 
 
 def _cron_job_pods(cron_job: KubeObject) -> int:
     if cron_job.spec.get("suspend") is True:
         return 0
     parallelism = _walk(cron_job.spec, ("jobTemplate", "spec", "parallelism"))
-    return _non_negative_int(parallelism, default=1)
+    return _non_negative_int(parallelism, default=1, field="spec.jobTemplate.spec.parallelism")
 
 
 _DESIRED_PODS: Mapping[str, Callable[[KubeObject], int]] = {
@@ -222,11 +226,11 @@ _DESIRED_PODS: Mapping[str, Callable[[KubeObject], int]] = {
 }
 
 
-def _non_negative_int(value: Any, *, default: int) -> int:
+def _non_negative_int(value: Any, *, default: int, field: str) -> int:
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"expected a non-negative integer, got {value!r}")
+        raise ValueError(f"{field}: expected a non-negative integer, got {value!r}")
     return value
 
 
@@ -237,6 +241,14 @@ def _walk(document: Mapping[str, Any], path: tuple[str, ...]) -> Any:
             return None
         node = node.get(key)
     return node
+
+
+def _field_path(kind: str, loc: tuple[int | str, ...]) -> str:
+    """The error's location as the object's own field path, e.g. spec.template.spec...."""
+    parts = [str(p) for p in loc]
+    if parts[:1] == ["podTemplate"]:
+        parts = list(_POD_TEMPLATE_PATHS.get(kind, ())) + parts[1:]
+    return ".".join(parts)
 
 
 class ObjectError(ValueError):
@@ -266,10 +278,12 @@ def parse_object(document: Mapping[str, Any]) -> KubeObject:
         fields["podTemplate"] = _walk(document, _POD_TEMPLATE_PATHS[kind])
     try:
         parsed = KubeObject.model_validate(fields)
-        _ = parsed.desired_pods, parsed.service_selector()
+        _ = parsed.desired_pods
+        if parsed.is_satellite_kind:
+            _ = parsed.service_selector()
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+            f"{_field_path(kind, e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
             for e in error.errors()
         )
         raise ObjectError(f"{kind} {fields['metadata'].get('name', '')!s}: {problems}") from error

@@ -166,7 +166,8 @@ def test_a_json_list_as_kubectl_prints_it_is_read(tmp_path: Path) -> None:
         pytest.param(
             "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: n}\n"
             "spec:\n  replicas: two\n  template: {spec: {containers: []}}\n",
-            "broken.yaml: document 1: Deployment d: expected a non-negative integer, got 'two'",
+            "broken.yaml: document 1: Deployment d: spec.replicas: expected a non-negative "
+            "integer, got 'two'",
             id="a malformed field is named",
         ),
     ],

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic.alias_generators import to_camel
 
 from tiergate.selectors import LabelSelector
 
@@ -17,7 +16,7 @@ FIXTURE = Path(__file__).parent.parent / "fixtures" / "selectors.yaml"
 
 
 class _Case(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(min_length=1)
     selector: dict[str, object]

@@ -1,0 +1,142 @@
+"""How fast `auditor --once -f` judges a large snapshot, against parsing alone.
+
+Generates a List of N tenant namespaces (a drifted cluster like examples/),
+then times, in the same run: the baseline (YAML parsing of the text with the
+same C loader) and the full pipeline (parse, validate, build the snapshot,
+audit). Prints objects per second for both and the ratio full/baseline.
+
+    .venv/bin/python bench/audit_throughput.py [--tenants 2000] [--repeat 3]
+"""
+
+import argparse
+import io
+import resource
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import yaml
+
+from auditor.documents import parse_objects
+from auditor.file_source import build_snapshot
+from tiergate.audit import audit
+from tiergate.config import default_config
+
+Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _deployment(tenant: str, component: str, image: str) -> dict[str, Any]:
+    name = f"{tenant}-customer-instance-{component}"
+    labels = {"app.kubernetes.io/instance": tenant, "app.kubernetes.io/component": component}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": name,
+            "namespace": f"customer-{tenant}",
+            "uid": f"u-{name}",
+            "labels": {**labels, "app.kubernetes.io/managed-by": "Helm"},
+        },
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": component,
+                            "image": image,
+                            "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
+                        }
+                    ]
+                },
+            },
+        },
+    }
+
+
+def _tenant(index: int) -> list[dict[str, Any]]:
+    tenant = f"{index:08x}"
+    enterprise = index % 5 == 0
+    leftover = index % 7 == 0
+    labels = {"tier": "enterprise" if enterprise else "starter"}
+    if enterprise:
+        labels["monitoring.dedicated"] = "true"
+    objects: list[dict[str, Any]] = [
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": f"customer-{tenant}", "labels": labels},
+        },
+    ]
+    components = {
+        "postgres": "postgres:16.4",
+        "mosquitto": "eclipse-mosquitto:2.0.18",
+        "api": "registry.example.com:5000/platform/customer-api:3.12.0",
+        "dashboard": "registry.example.com:5000/platform/customer-dashboard:3.12.0",
+        "opencost": "ghcr.io/opencost/opencost:1.111.0",
+    }
+    if enterprise or leftover:
+        components["mosquitto-exporter"] = "sapcc/mosquitto-exporter:0.8.0"
+    for component, image in components.items():
+        objects.append(_deployment(tenant, component, image))
+        objects.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {
+                    "name": f"{tenant}-customer-instance-{component}",
+                    "namespace": f"customer-{tenant}",
+                },
+                "spec": {
+                    "selector": {
+                        "app.kubernetes.io/instance": tenant,
+                        "app.kubernetes.io/component": component,
+                    }
+                },
+            }
+        )
+    return objects
+
+
+def _best(repeat: int, work: Any) -> tuple[float, Any]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = work()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tenants", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    items = [o for i in range(args.tenants) for o in _tenant(i)]
+    text = yaml.dump({"apiVersion": "v1", "kind": "List", "items": items}, Dumper=yaml.CSafeDumper)
+    config = default_config()
+    now = datetime.now(UTC)
+
+    baseline, _ = _best(args.repeat, lambda: yaml.load(io.StringIO(text), Loader=Loader))  # noqa: S506
+
+    def pipeline() -> Any:
+        objects = list(parse_objects(text, source="bench"))
+        snapshot = build_snapshot(objects, assumed=None)
+        return audit(snapshot, config, own_namespace="tiergate-system", now=now)
+
+    full, report = _best(args.repeat, pipeline)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    counts = report.summary.counts
+    print(
+        f"snapshot: {args.tenants} tenants, {len(items)} objects, {len(text) / 2**20:.1f} MiB YAML"
+    )
+    print(f"findings: {counts.unwanted} unwanted, {counts.missing} missing")
+    print(f"baseline (YAML parse only): {baseline:.3f} s, {len(items) / baseline:,.0f} objects/s")
+    print(f"full audit pipeline:        {full:.3f} s, {len(items) / full:,.0f} objects/s")
+    print(f"ratio full/baseline: {full / baseline:.2f}x; peak RSS {peak_mib:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
