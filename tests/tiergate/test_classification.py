@@ -161,9 +161,8 @@ def test_a_malformed_object_is_refused_with_a_message_naming_the_problem(
         pytest.param(
             "*mosquitto:*", "eclipse-mosquitto:2.0.18", True, id="a glob with a colon sees the tag"
         ),
-        pytest.param(
-            "*mosquitto:*", "eclipse-mosquitto", False, id="no tag, no match for a tag glob"
-        ),
+        pytest.param("*mosquitto:*", "eclipse-mosquitto", True, id="no tag is the latest tag"),
+        pytest.param("*:2.*", "eclipse-mosquitto", False, id="no tag matches no versioned glob"),
         pytest.param(
             "*exporter", "reg.io:5000/x/exporter:1", True, id="a plain glob sees the path only"
         ),
