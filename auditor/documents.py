@@ -5,7 +5,7 @@ written manifests; a bad one must be reported by file and document number.
 """
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,11 +93,16 @@ def _objects_of(document: Any, position: Position) -> Iterator[KubeObject]:
 
 def parse_objects(text: str, *, source: str) -> Iterator[KubeObject]:
     """Every object in a YAML or JSON stream, `kind: List` documents expanded."""
-    documents = (
-        _json_documents(text, source)
-        if _looks_like_json(text, source)
-        else _yaml_documents(text, source)
-    )
+    documents: Iterable[tuple[int, Any]] = ()
+    if _looks_like_json(text, source):
+        try:
+            documents = list(_json_documents(text, source))
+        except InputError:
+            if source.endswith(".json"):
+                raise
+            documents = _yaml_documents(text, source)  # YAML in flow style looks like JSON
+    else:
+        documents = _yaml_documents(text, source)
     for number, document in documents:
         if document is None:
             continue  # an empty document, as `helm template` prints for disabled templates

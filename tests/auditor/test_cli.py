@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 EXPORTER = "3c44d0b1-customer-instance-mosquitto-exporter"
+HELM_RENDER = (EXAMPLES / "helm-template-starter.yaml").read_text(encoding="utf-8")
 
 
 def auditor(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -66,7 +67,6 @@ def test_a_compliant_snapshot_exits_zero() -> None:
 
 
 def test_helm_template_output_on_stdin_is_judged_in_the_given_namespace() -> None:
-    render = (EXAMPLES / "helm-template-starter.yaml").read_text(encoding="utf-8")
     result = auditor(
         "--once",
         "-f",
@@ -77,14 +77,13 @@ def test_helm_template_output_on_stdin_is_judged_in_the_given_namespace() -> Non
         "tier=starter",
         "-o",
         "markdown",
-        stdin=render,
+        stdin=HELM_RENDER,
     )
     assert result.returncode == 1, result.stderr
     assert "| unwanted | mosquitto-exporter | customer-9a1c44e2 | Deployment/" in result.stdout
 
 
 def test_helm_template_output_with_an_enterprise_label_set_passes() -> None:
-    render = (EXAMPLES / "helm-template-starter.yaml").read_text(encoding="utf-8")
     result = auditor(
         "--once",
         "-f",
@@ -93,22 +92,20 @@ def test_helm_template_output_with_an_enterprise_label_set_passes() -> None:
         "customer-9a1c44e2",
         "--namespace-labels",
         "tier=enterprise,monitoring.dedicated=true",
-        stdin=render,
+        stdin=HELM_RENDER,
     )
     assert result.returncode == 0, result.stdout
 
 
 def test_helm_template_output_without_a_namespace_exits_2_naming_what_is_missing() -> None:
-    render = (EXAMPLES / "helm-template-starter.yaml").read_text(encoding="utf-8")
-    result = auditor("--once", "-f", "-", stdin=render)
+    result = auditor("--once", "-f", "-", stdin=HELM_RENDER)
     assert result.returncode == 2
     assert "pass --namespace NAME and --namespace-labels" in result.stderr
     assert "Undetermined (not judged)" in result.stdout
 
 
 def test_a_namespace_without_labels_exits_2_asking_for_them() -> None:
-    render = (EXAMPLES / "helm-template-starter.yaml").read_text(encoding="utf-8")
-    result = auditor("--once", "-f", "-", "--namespace", "customer-9a1c44e2", stdin=render)
+    result = auditor("--once", "-f", "-", "--namespace", "customer-9a1c44e2", stdin=HELM_RENDER)
     assert result.returncode == 2
     assert "labels unknown for namespace(s) customer-9a1c44e2" in result.stderr
     assert "--namespace-labels" in result.stderr
@@ -226,3 +223,17 @@ def test_running_without_once_and_files_explains_what_is_supported() -> None:
     result = auditor()
     assert result.returncode == 2
     assert "only `--once -f PATH` is supported" in result.stderr
+
+
+def test_a_flow_style_yaml_document_that_looks_like_json_is_read_as_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "flow.yaml"
+    path.write_text(
+        "{apiVersion: v1, kind: Namespace, metadata: {name: customer-1}}\n"
+        "---\n"
+        "{apiVersion: v1, kind: Service, metadata: {name: x-mosquitto-exporter, "
+        "namespace: customer-1}}\n",
+        encoding="utf-8",
+    )
+    result = auditor("--once", "-f", str(path))
+    assert result.returncode == 1, result.stderr
+    assert "orphaned  mosquitto-exporter  customer-1  Service/x-mosquitto-exporter" in result.stdout
