@@ -5,6 +5,7 @@ together, and turns every expected failure into a message and exit code 2.
 """
 
 import sys
+import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TextIO
@@ -40,22 +41,22 @@ def _hints(report: AuditReport, settings: AuditorSettings) -> list[str]:
             "objects carry no namespace (helm template output): pass --namespace NAME "
             "and --namespace-labels K=V,... to judge them as if applied there"
         )
-    unknown = sorted({u.namespace for u in report.undetermined if u.namespace is not None})
-    if unknown:
-        hints.append(
-            f"labels unknown for namespace(s) {', '.join(unknown)}: include their Namespace "
-            "objects (kubectl get namespaces -o yaml) or pass --namespace-labels"
-            if settings.namespace
-            else f"labels unknown for namespace(s) {', '.join(unknown)}: include their "
-            "Namespace objects (kubectl get namespaces -o yaml)"
+    for namespace in sorted({u.namespace for u in report.undetermined if u.namespace}):
+        source = (
+            "pass --namespace-labels"
+            if namespace == settings.namespace
+            else "include its Namespace object (kubectl get namespace NAME -o yaml)"
         )
+        hints.append(f"the labels of namespace {namespace} are unknown: {source}")
     return hints
 
 
 def run(settings: AuditorSettings, *, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     config = load_config(settings)
     objects = read_objects(settings.files, stdin=stdin)
-    snapshot = build_snapshot(objects, assumed=settings.assumed_namespace)
+    snapshot, notes = build_snapshot(objects, assumed=settings.assumed_namespace)
+    for note in notes:
+        stderr.write(f"auditor: note: {note}\n")
     report = audit(snapshot, config, own_namespace=settings.own_namespace, now=datetime.now(UTC))
     stdout.write(RENDERERS[settings.output](report))
     if not report.complete:
@@ -71,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(settings, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr)
     except (SettingsError, ConfigError, InputError) as error:
         sys.stderr.write(f"auditor: {error}\n")
+        return EXIT_INCOMPLETE
+    except Exception:  # noqa: BLE001 - a bug must never read as exit 1, "drift found"
+        sys.stderr.write("auditor: internal error, the audit did not complete:\n")
+        traceback.print_exc(file=sys.stderr)
         return EXIT_INCOMPLETE
 
 

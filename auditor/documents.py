@@ -86,9 +86,11 @@ def _objects_of(document: Any, position: Position) -> Iterator[KubeObject]:
             yield from _objects_of(item, item_position)
         return
     try:
-        yield parse_object(document)
+        obj = parse_object(document)
     except ObjectError as error:
         raise InputError(f"{position}: {error}") from error
+    if obj is not None:
+        yield obj
 
 
 def parse_objects(text: str, *, source: str) -> Iterator[KubeObject]:

@@ -24,9 +24,11 @@ def _count(number: int, noun: str) -> str:
 def _state(finding: Finding) -> str:
     notes = []
     if finding.replicas:
+        requests = finding.requests
         notes.append(
-            f"{_count(finding.replicas, 'pod')}, "
-            f"{finding.requests.cpu} CPU, {finding.requests.memory} memory"
+            f"{_count(finding.replicas, 'pod')}, {requests.cpu} CPU, {requests.memory} memory"
+            if requests.cpu_millicores or requests.memory_bytes
+            else f"{_count(finding.replicas, 'pod')}, no requests"
         )
     if finding.dormant:
         notes.append("dormant")
@@ -46,16 +48,20 @@ def _rows(report: AuditReport) -> list[tuple[str, ...]]:
 
 
 def _fixes(report: AuditReport) -> list[str]:
-    """One line per rule and namespace: what to change, and where for Helm releases."""
-    lines: list[str] = []
-    seen: set[tuple[str, str, str]] = set()
+    """One line per namespace and fix: what to change, and which Helm releases to change."""
+    releases: dict[tuple[str, str], set[str]] = {}
     for f in report.findings:
-        key = (f.rule, f.namespace, f.drift)
-        if key in seen or f.exempt:
-            continue
-        seen.add(key)
-        where = f" (Helm release {f.helm_release}: change its values, then helm upgrade)"
-        lines.append(f"{f.namespace}: {f.fix_hint}{where if f.helm_release else ''}")
+        if not f.exempt:
+            found = releases.setdefault((f.namespace, f.fix_hint), set())
+            found.update([f.helm_release] if f.helm_release else [])
+    lines = []
+    for (namespace, fix_hint), names in releases.items():
+        helm = (
+            f" (Helm release {', '.join(sorted(names))}: change its values, then helm upgrade)"
+            if names
+            else ""
+        )
+        lines.append(f"{namespace}: {fix_hint}{helm}")
     return lines
 
 
@@ -64,8 +70,8 @@ def _summary_lines(report: AuditReport) -> list[str]:
     waste = report.summary.waste
     lines = [
         (
-            f"{counts.unwanted} unwanted, {counts.missing} missing, {counts.orphaned} orphaned "
-            f"({counts.dormant} dormant), {counts.exempt} exempt, "
+            f"{counts.unwanted} unwanted ({counts.dormant} of them dormant), "
+            f"{counts.missing} missing, {counts.orphaned} orphaned, {counts.exempt} exempt, "
             f"{counts.undetermined} undetermined; "
             f"{_count(report.summary.namespaces, 'namespace')}, "
             f"{_count(report.summary.objects, 'object')}"
@@ -74,7 +80,7 @@ def _summary_lines(report: AuditReport) -> list[str]:
     if waste.workloads:
         lines.append(
             f"waste: {_count(waste.workloads, 'unwanted workload')} "
-            f"in {_count(waste.namespaces, 'namespace')} request "
+            f"in {_count(waste.namespaces, 'namespace')}, requesting "
             f"{waste.requests.cpu} CPU and {waste.requests.memory} memory"
         )
     if not report.complete:
@@ -114,7 +120,9 @@ def render_table(report: AuditReport) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    """Text that stays inside one markdown table cell and is shown literally."""
+    escaped = "".join(f"\\{c}" if c in "\\|*_`[]<>" else c for c in text)
+    return " ".join(escaped.split())
 
 
 def render_markdown(report: AuditReport) -> str:

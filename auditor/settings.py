@@ -44,7 +44,7 @@ class AuditorSettings(BaseModel):
     output: OutputFormat = OutputFormat.TABLE
     own_namespace: str = DEFAULT_OWN_NAMESPACE
 
-    @field_validator("namespace")
+    @field_validator("namespace", "own_namespace")
     @classmethod
     def _dns_label(cls, value: str | None) -> str | None:
         return None if value is None else validate_dns_label(value)

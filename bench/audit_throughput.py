@@ -123,7 +123,7 @@ def main() -> None:
 
     def pipeline() -> Any:
         objects = list(parse_objects(text, source="bench"))
-        snapshot = build_snapshot(objects, assumed=None)
+        snapshot, _ = build_snapshot(objects, assumed=None)
         return audit(snapshot, config, own_namespace="tiergate-system", now=now)
 
     full, report = _best(args.repeat, pipeline)

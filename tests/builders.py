@@ -1,7 +1,11 @@
 """Small builders for Kubernetes objects as the API returns them, for tests."""
 
+from datetime import UTC, datetime
 from typing import Any
 
+from tiergate.audit import Snapshot, audit
+from tiergate.config import TiergateConfig, default_config
+from tiergate.findings import AuditReport
 from tiergate.objects import KubeObject, parse_object
 
 EXPORTER_IMAGE = "sapcc/mosquitto-exporter:0.8.0"
@@ -90,4 +94,22 @@ def service(
 
 
 def parse_all(*documents: dict[str, Any]) -> list[KubeObject]:
-    return [parse_object(d) for d in documents]
+    parsed = [parse_object(d) for d in documents]
+    return [obj for obj in parsed if obj is not None]
+
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+STARTER = namespace("customer-s1", tier="starter")
+ENTERPRISE = namespace("customer-e1", tier="enterprise", **{"monitoring.dedicated": "true"})
+
+
+def run_audit(*documents: dict[str, Any], config: TiergateConfig | None = None) -> AuditReport:
+    """Audit the documents, namespaces taken from the Namespace objects among them."""
+    objects = parse_all(*documents)
+    namespaces = {o.name: o.metadata.labels for o in objects if o.kind == "Namespace"}
+    snapshot = Snapshot(namespaces=namespaces, objects=objects)
+    return audit(snapshot, config or default_config(), own_namespace="tiergate-system", now=NOW)
+
+
+def described(report: AuditReport) -> list[tuple[str, str, str, str]]:
+    return [(f.drift, f.namespace, f.kind, f.name) for f in report.findings]

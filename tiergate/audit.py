@@ -6,19 +6,25 @@ and gets a report back. A namespace whose labels are unknown is never judged
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from tiergate.classification import ComponentMatch, Role, classify, runs_expected
 from tiergate.config import Rule, TiergateConfig
 from tiergate.findings import AuditReport, Drift, Finding, ResourceFigures, Undetermined, summarize
 from tiergate.objects import KubeObject
-from tiergate.ownership import OwnerIndex, Subject, group_by_owner
-from tiergate.verdicts import NamespaceVerdict, judge_namespace
+from tiergate.ownership import OwnerIndex, Subject, group_by_owner, standalone
+from tiergate.verdicts import NamespaceVerdict, exemption_for, judge_namespace
 
 HELM_RELEASE_ANNOTATION = "meta.helm.sh/release-name"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 _KIND_ORDER = {"Namespace": 0, "Service": 2, "ServiceMonitor": 3, "PodMonitor": 3}
+_DORMANT_BECAUSE = {
+    "Pod": "finished",
+    "Job": "suspended or finished",
+    "CronJob": "suspended",
+    "DaemonSet": "scheduled on no node",
+}
 
 
 @dataclass(frozen=True)
@@ -29,14 +35,16 @@ class Snapshot:
     objects: Sequence[KubeObject]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _RulePass:
     rule: Rule
     snapshot: Snapshot
     exempt_namespaces: frozenset[str]
     now: datetime
+    findings: list[Finding] = field(default_factory=list)
+    undetermined: list[Undetermined] = field(default_factory=list)
 
-    def verdict(self, namespace: str | None, name: str) -> NamespaceVerdict:
+    def verdict(self, namespace: str | None, *, name: str) -> NamespaceVerdict:
         labels = None if namespace is None else self.snapshot.namespaces.get(namespace)
         return judge_namespace(
             self.rule,
@@ -45,6 +53,13 @@ class _RulePass:
             labels=labels,
             exempt_namespaces=self.exempt_namespaces,
             now=self.now,
+        )
+
+    def not_judged(self, obj: Subject | KubeObject, *, namespace: str | None, why: str) -> None:
+        self.undetermined.append(
+            Undetermined(
+                rule=self.rule.name, namespace=namespace, kind=obj.kind, name=obj.name, reason=why
+            )
         )
 
 
@@ -59,10 +74,11 @@ def _component_finding(
     run: _RulePass, subject: Subject, *, drift: Drift, verdict: NamespaceVerdict, why: str
 ) -> Finding:
     match = subject.match
-    dormant = subject.match.role == Role.WORKLOAD and subject.replicas == 0
-    reason = why + f" (matched by {match.matched_by})"
+    workload = match.role == Role.WORKLOAD
+    dormant = workload and subject.replicas == 0
+    reason = f"{why} (matched by {match.matched_by})"
     if dormant:
-        reason += "; dormant: scaled to zero, suspended or finished"
+        reason += f"; dormant: {_DORMANT_BECAUSE.get(subject.basis.kind, 'scaled to zero')}"
     if match.sidecar:
         reason += "; runs as a sidecar, so it is never remediated automatically"
     return Finding(
@@ -73,84 +89,75 @@ def _component_finding(
         kind=subject.kind,
         name=subject.name,
         reason=reason + verdict.exemption_note,
-        fix_hint=run.rule.fix_hint,
+        fix_hint=_orphan_fix(run.rule, subject, verdict)
+        if drift == Drift.ORPHANED
+        else run.rule.fix_hint,
         uid=subject.obj.metadata.uid if subject.obj else None,
         dormant=dormant,
         sidecar=match.sidecar,
         exempt=verdict.exempt,
-        exemption=verdict.exemption,
+        exemption=verdict.exemption_reason,
         helm_release=_helm_release(subject),
-        replicas=subject.replicas if match.role == Role.WORKLOAD else 0,
-        requests=ResourceFigures.of(subject.requests)
-        if match.role == Role.WORKLOAD
-        else ResourceFigures(),
+        replicas=subject.replicas if workload else 0,
+        requests=ResourceFigures.of(subject.requests) if workload else ResourceFigures(),
     )
 
 
-def _undetermined(run: _RulePass, subject: Subject, verdict: NamespaceVerdict) -> Undetermined:
-    return Undetermined(
-        rule=run.rule.name,
-        namespace=subject.namespace,
-        kind=subject.kind,
-        name=subject.name,
-        reason=verdict.reason,
-    )
+def _orphan_fix(rule: Rule, subject: Subject, verdict: NamespaceVerdict) -> str:
+    if verdict.allowed and not verdict.undetermined and rule.expected and rule.expected.fix_hint:
+        return f"delete the leftover {subject.kind}, or redeploy {rule.name}: " + (
+            rule.expected.fix_hint
+        )
+    return f"delete the leftover {subject.kind} (for a Helm release: {rule.fix_hint})"
 
 
-def _audit_rule(run: _RulePass, index: OwnerIndex) -> tuple[list[Finding], list[Undetermined]]:
-    workloads: list[tuple[KubeObject, ComponentMatch]] = []
-    satellites: list[tuple[KubeObject, ComponentMatch]] = []
-    brokers: dict[str, KubeObject] = {}
-    for obj in run.snapshot.objects:
-        match = classify(obj, run.rule)
-        if match is not None:
-            (workloads if match.role == Role.WORKLOAD else satellites).append((obj, match))
-        if obj.metadata.namespace and not obj.dormant and runs_expected(obj, run.rule):
-            brokers.setdefault(obj.metadata.namespace, obj)
-
-    findings: list[Finding] = []
-    undetermined: list[Undetermined] = []
-    subjects = group_by_owner(workloads, index)
-    with_workload = {s.namespace for s in subjects}
-    running = {s.namespace for s in subjects if s.replicas > 0}
-    for subject in subjects + group_by_owner(satellites, index):
-        verdict = run.verdict(subject.namespace, subject.name)
-        if subject.match.role == Role.SATELLITE and subject.namespace not in with_workload:
-            why = f"no {run.rule.name} workload is left in the namespace for this {subject.kind}"
-            findings.append(
-                _component_finding(run, subject, drift=Drift.ORPHANED, verdict=verdict, why=why)
+def _judge_subject(run: _RulePass, subject: Subject, *, with_workload: set[str | None]) -> None:
+    verdict = run.verdict(subject.namespace, name=subject.name)
+    if subject.namespace is None:
+        run.not_judged(subject, namespace=None, why=verdict.reason)
+    elif subject.match.role == Role.SATELLITE and subject.namespace not in with_workload:
+        why = f"no {run.rule.name} workload is left in the namespace for this {subject.kind}"
+        run.findings.append(
+            _component_finding(run, subject, drift=Drift.ORPHANED, verdict=verdict, why=why)
+        )
+    elif verdict.undetermined:
+        run.not_judged(subject, namespace=subject.namespace, why=verdict.reason)
+    elif not verdict.allowed:
+        run.findings.append(
+            _component_finding(
+                run, subject, drift=Drift.UNWANTED, verdict=verdict, why=verdict.reason
             )
-        elif verdict.undetermined:
-            undetermined.append(_undetermined(run, subject, verdict))
-        elif not verdict.allowed:
-            findings.append(
-                _component_finding(
-                    run, subject, drift=Drift.UNWANTED, verdict=verdict, why=verdict.reason
-                )
-            )
-    for namespace, broker in brokers.items():
-        if namespace in running:
+        )
+
+
+def _judge_missing(
+    run: _RulePass, brokers: list[KubeObject], *, components: Mapping[str | None, Subject]
+) -> None:
+    """Allowed namespaces that run the broker but no running component."""
+    seen: set[str | None] = set()
+    for broker in brokers:
+        namespace = broker.metadata.namespace
+        component = components.get(namespace)
+        if namespace in seen or (component is not None and component.replicas > 0):
             continue
-        verdict = run.verdict(namespace, namespace)
+        seen.add(namespace)
+        verdict = run.verdict(namespace, name=namespace or "")
         if verdict.undetermined:
-            undetermined.append(
-                Undetermined(
-                    rule=run.rule.name,
-                    namespace=namespace,
-                    kind=broker.kind,
-                    name=broker.name,
-                    reason=f"{verdict.reason}, so it is unknown whether {run.rule.name} "
-                    "is expected there",
-                )
-            )
-        elif verdict.allowed and not verdict.system_exempt:
-            findings.append(_missing_finding(run, namespace, broker, verdict))
-    return findings, undetermined
+            why = f"{verdict.reason}, so it is unknown whether {run.rule.name} is expected there"
+            run.not_judged(broker, namespace=namespace, why=why)
+        elif verdict.allowed and not verdict.system_exempt and namespace is not None:
+            run.findings.append(_missing_finding(run, namespace, broker=broker, dormant=component))
 
 
 def _missing_finding(
-    run: _RulePass, namespace: str, broker: KubeObject, verdict: NamespaceVerdict
+    run: _RulePass, namespace: str, *, broker: KubeObject, dormant: Subject | None
 ) -> Finding:
+    exemption = exemption_for(run.rule, namespace=namespace, name=namespace, now=run.now)
+    lacks = (
+        f"its {run.rule.name} {dormant.kind}/{dormant.name} is dormant"
+        if dormant is not None
+        else f"no {run.rule.name}"
+    )
     return Finding(
         rule=run.rule.name,
         drift=Drift.MISSING,
@@ -159,12 +166,33 @@ def _missing_finding(
         kind="Namespace",
         name=namespace,
         reason=f"namespace has {run.rule.allowed_in.describe()} and runs {broker.kind} "
-        f"{broker.name}, but no {run.rule.name}" + verdict.exemption_note,
+        f"{broker.name}, but {lacks}" + (exemption.note if exemption else ""),
         fix_hint=(run.rule.expected.fix_hint if run.rule.expected else "")
         or f"deploy {run.rule.name} there",
-        exempt=verdict.exempt,
-        exemption=verdict.exemption,
+        exempt=exemption is not None and exemption.applies,
+        exemption=exemption.reason if exemption and exemption.applies else None,
     )
+
+
+def _audit_rule(run: _RulePass, *, index: OwnerIndex) -> None:
+    workloads: list[tuple[KubeObject, ComponentMatch]] = []
+    satellites: list[Subject] = []
+    brokers: list[KubeObject] = []
+    for obj in run.snapshot.objects:
+        match = classify(obj, rule=run.rule)
+        if match is not None and match.role == Role.WORKLOAD:
+            workloads.append((obj, match))
+        elif match is not None:
+            satellites.append(standalone(obj, match))
+        if not obj.dormant and runs_expected(obj, rule=run.rule):
+            brokers.append(obj)
+    subjects = group_by_owner(workloads, index=index)
+    with_workload = {s.namespace for s in subjects}
+    for subject in subjects + satellites:
+        _judge_subject(run, subject, with_workload=with_workload)
+    # The running component of each namespace, else any (dormant) one.
+    components = {s.namespace: s for s in sorted(subjects, key=lambda s: s.replicas > 0)}
+    _judge_missing(run, brokers, components=components)
 
 
 def _sort_key(finding: Finding) -> tuple[str, str, str, int, str]:
@@ -182,9 +210,9 @@ def audit(
     undetermined: list[Undetermined] = []
     for rule in config.rules:
         run = _RulePass(rule=rule, snapshot=snapshot, exempt_namespaces=exempt, now=now)
-        rule_findings, rule_undetermined = _audit_rule(run, index)
-        findings += rule_findings
-        undetermined += rule_undetermined
+        _audit_rule(run, index=index)
+        findings += run.findings
+        undetermined += run.undetermined
     findings.sort(key=_sort_key)
     undetermined.sort(key=lambda u: (u.namespace or "", u.rule, u.kind, u.name))
     return AuditReport(

@@ -36,24 +36,26 @@ class ComponentMatch:
     containers: frozenset[str] | None = None
 
 
-def image_matches(globs: tuple[str, ...], image: str) -> str | None:
+def image_matches(globs: tuple[str, ...], *, image: str) -> str | None:
     """The first glob that matches the image's repository path (with tag or digest)."""
     reference = parse_image(image)
     return next((g for g in globs if glob_matches(g, reference.form_for(g))), None)
 
 
-def _label_pair(rule: Rule, labels: dict[str, str]) -> str | None:
+def _label_pair(rule: Rule, *, labels: dict[str, str]) -> str | None:
     """The first of the rule's label pairs that labels contain, as `key=value`."""
     key = next((k for k, v in rule.component.labels.items() if labels.get(k) == v), None)
     return None if key is None else f"{key}={rule.component.labels[key]}"
 
 
-def _matching_containers(rule: Rule, containers: tuple[Container, ...]) -> list[Container]:
-    return [c for c in containers if image_matches(rule.component.images, c.image) is not None]
+def _matching_containers(rule: Rule, *, containers: tuple[Container, ...]) -> list[Container]:
+    return [
+        c for c in containers if image_matches(rule.component.images, image=c.image) is not None
+    ]
 
 
-def _classify_workload(obj: KubeObject, spec: PodSpec, rule: Rule) -> ComponentMatch | None:
-    by_image = _matching_containers(rule, spec.all_containers())
+def _classify_workload(obj: KubeObject, *, spec: PodSpec, rule: Rule) -> ComponentMatch | None:
+    by_image = _matching_containers(rule, containers=spec.all_containers())
     if by_image:
         others = [c for c in spec.long_running_containers() if c not in by_image]
         return ComponentMatch(
@@ -63,44 +65,44 @@ def _classify_workload(obj: KubeObject, spec: PodSpec, rule: Rule) -> ComponentM
             sidecar=bool(others),
             containers=frozenset(c.name for c in by_image) if others else None,
         )
-    matched_by = _name_or_labels(obj, rule)
+    matched_by = _name_or_labels(obj, rule=rule)
     if matched_by is None:
         return None
     return ComponentMatch(rule=rule, role=Role.WORKLOAD, matched_by=matched_by)
 
 
-def _name_or_labels(obj: KubeObject, rule: Rule) -> str | None:
+def _name_or_labels(obj: KubeObject, *, rule: Rule) -> str | None:
     pattern = first_matching_glob(rule.component.names, obj.name)
     if pattern is not None:
         return f"name glob {pattern}"
-    pair = _label_pair(rule, obj.metadata.labels)
+    pair = _label_pair(rule, labels=obj.metadata.labels)
     return None if pair is None else f"label {pair}"
 
 
-def _classify_satellite(obj: KubeObject, rule: Rule) -> ComponentMatch | None:
+def _classify_satellite(obj: KubeObject, *, rule: Rule) -> ComponentMatch | None:
     pattern = first_matching_glob(rule.component.names, obj.name)
     if pattern is not None:
         return ComponentMatch(rule=rule, role=Role.SATELLITE, matched_by=f"name glob {pattern}")
-    selected = _label_pair(rule, obj.service_selector())
+    selected = _label_pair(rule, labels=obj.selector_pairs)
     if selected is None:
         return None
     return ComponentMatch(rule=rule, role=Role.SATELLITE, matched_by=f"selector has {selected}")
 
 
-def classify(obj: KubeObject, rule: Rule) -> ComponentMatch | None:
+def classify(obj: KubeObject, *, rule: Rule) -> ComponentMatch | None:
     """The object's part in the rule's component, or None if it has none."""
     if obj.is_workload and obj.pod_template is not None:
-        return _classify_workload(obj, obj.pod_template.spec, rule)
+        return _classify_workload(obj, spec=obj.pod_template.spec, rule=rule)
     if obj.is_satellite_kind:
-        return _classify_satellite(obj, rule)
+        return _classify_satellite(obj, rule=rule)
     return None
 
 
-def runs_expected(obj: KubeObject, rule: Rule) -> bool:
+def runs_expected(obj: KubeObject, *, rule: Rule) -> bool:
     """Does this workload run what makes the component expected (the broker)?"""
     if rule.expected is None or obj.pod_template is None or not obj.is_workload:
         return False
     return any(
-        image_matches(rule.expected.with_images, c.image) is not None
+        image_matches(rule.expected.with_images, image=c.image) is not None
         for c in obj.pod_template.spec.long_running_containers()
     )

@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -22,6 +23,7 @@ from pydantic.alias_generators import to_camel
 from tiergate.globs import Glob, first_matching_glob, glob_matches
 from tiergate.names import DnsLabel, LabelKey, LabelValue
 from tiergate.selectors import LabelSelector
+from tiergate.validation import describe_errors
 
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 
@@ -77,6 +79,21 @@ class Exemption(ConfigModel):
     reason: str = Field(min_length=1)
     expires: datetime | date | None = None
 
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _date_or_time(cls, value: object) -> object:
+        # A quoted `"2026-12-31"` (and any JSON config) must still mean a whole day.
+        if isinstance(value, str):
+            try:
+                return (
+                    date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+                )
+            except ValueError as error:
+                raise ValueError(
+                    f"{value!r} is neither a date (2026-12-31) nor an RFC 3339 time"
+                ) from error
+        return value
+
     def covers(self, *, namespace: str, name: str) -> bool:
         if not glob_matches(self.namespace, namespace):
             return False
@@ -112,16 +129,17 @@ class TiergateConfig(ConfigModel):
     exempt_namespaces: tuple[DnsLabel, ...] = SYSTEM_NAMESPACES
     rules: tuple[Rule, ...]
 
-    @model_validator(mode="after")
-    def _rule_names_unique(self) -> Self:
-        if not self.rules:
-            raise ValueError("rules: at least one rule is needed")
+    @field_validator("rules")
+    @classmethod
+    def _rules_named_once(cls, rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+        if not rules:
+            raise ValueError("at least one rule is needed")
         seen: set[str] = set()
-        for rule in self.rules:
+        for rule in rules:
             if rule.name in seen:
                 raise ValueError(f"rule name {rule.name!r} is used twice")
             seen.add(rule.name)
-        return self
+        return rules
 
     def exempt_namespace_set(self, *, own_namespace: str) -> frozenset[str]:
         """The namespaces nothing is judged in: the configured ones and tiergate's own."""
@@ -160,20 +178,9 @@ class ConfigError(Exception):
     """A configuration that cannot be used; the message names the file and the field."""
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
-
-
 def describe_validation_error(error: ValidationError, *, source: str) -> str:
     """One line per problem: `source: field.path: message`."""
-    lines = [
-        f"{source}: {_location(tuple(e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
-        for e in error.errors()
-    ]
-    return "\n".join(lines)
+    return "\n".join(f"{source}: {line}" for line in describe_errors(error))
 
 
 def parse_config(document: Any, *, source: str) -> TiergateConfig:

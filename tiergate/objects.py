@@ -1,18 +1,20 @@
 """Typed views of the Kubernetes objects tiergate judges.
 
 Raw JSON from files, the API or an AdmissionReview is validated here once, so
-the rest of the core reads fields, never dictionaries. Each kind keeps its pod
-template at a different path; that knowledge lives only in this module.
+the rest of the core reads typed fields, never dictionaries. Only the kinds
+tiergate judges are validated; every other object is skipped, so one odd
+custom resource cannot stop an audit.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
 from tiergate.quantities import Quantity, Requests
-from tiergate.selectors import LabelSelector
+from tiergate.replicas import desired_pods, pod_template_path
+from tiergate.validation import describe_errors
 
 WORKLOAD_GROUPS: Mapping[str, str] = {
     "Pod": "",
@@ -29,22 +31,35 @@ SATELLITE_GROUPS: Mapping[str, str] = {
     "ServiceMonitor": "monitoring.coreos.com",
     "PodMonitor": "monitoring.coreos.com",
 }
-_POD_TEMPLATE_PATHS: Mapping[str, tuple[str, ...]] = {
-    "ReplicationController": ("spec", "template"),
-    "Deployment": ("spec", "template"),
-    "StatefulSet": ("spec", "template"),
-    "DaemonSet": ("spec", "template"),
-    "ReplicaSet": ("spec", "template"),
-    "Job": ("spec", "template"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template"),
-}
-_FINISHED_POD_PHASES = frozenset({"Succeeded", "Failed"})
+NAMESPACE_GROUPS: Mapping[str, str] = {"Namespace": ""}
+
+
+def api_group(api_version: str) -> str:
+    """`apps/v1` -> `apps`; the core group (`v1`) is ``."""
+    group, slash, _ = api_version.rpartition("/")
+    return group if slash else ""
+
+
+def is_judged_kind(kind: str, api_version: str) -> bool:
+    group = api_group(api_version)
+    return any(
+        groups.get(kind) == group
+        for groups in (WORKLOAD_GROUPS, SATELLITE_GROUPS, NAMESPACE_GROUPS)
+    )
 
 
 class KubeModel(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, data: Any) -> Any:
+        # `labels:` with no value (common in `helm template` output) is YAML null.
+        if isinstance(data, Mapping):
+            return {k: v for k, v in data.items() if v is not None}
+        return data
 
 
 class OwnerReference(KubeModel):
@@ -64,7 +79,6 @@ class ObjectMeta(KubeModel):
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
     owner_references: tuple[OwnerReference, ...] = ()
-    deletion_timestamp: str | None = None
 
     @property
     def controller_reference(self) -> OwnerReference | None:
@@ -82,6 +96,10 @@ class Container(KubeModel):
     restart_policy: str | None = None
 
 
+def _sum_requests(containers: tuple[Container, ...]) -> Requests:
+    return sum((Requests.from_mapping(c.resources.requests) for c in containers), Requests())
+
+
 class PodSpec(KubeModel):
     containers: tuple[Container, ...] = ()
     init_containers: tuple[Container, ...] = ()
@@ -97,21 +115,17 @@ class PodSpec(KubeModel):
     def requests(self, *, only: frozenset[str] | None = None) -> Requests:
         """The pod's effective requests, as the scheduler computes them.
 
-        With `only`, the requests of just those containers (by name), which is what
-        a sidecar component costs inside a pod that also runs something else.
+        With `only`, the steady requests of just those containers (by name): what a
+        sidecar component costs inside a pod that also runs something else.
         """
+        running = self.long_running_containers()
         if only is not None:
-            chosen = (c for c in self.all_containers() if c.name in only)
-            return sum((Requests.from_mapping(c.resources.requests) for c in chosen), Requests())
-        running = sum(
-            (Requests.from_mapping(c.resources.requests) for c in self.long_running_containers()),
-            Requests(),
-        )
+            return _sum_requests(tuple(c for c in running if c.name in only))
         peak_init = Requests()
         for init in self.init_containers:
             if init.restart_policy != "Always":
                 peak_init = peak_init.max(Requests.from_mapping(init.resources.requests))
-        return running.max(peak_init)
+        return _sum_requests(running).max(peak_init)
 
 
 class TemplateMeta(KubeModel):
@@ -124,19 +138,22 @@ class PodTemplate(KubeModel):
 
 
 class KubeObject(KubeModel):
-    """The fields of any object that tiergate reads; everything else is ignored."""
+    """What tiergate reads of an object, computed once when it is parsed.
+
+    `desired_pods` is how many pods the object asks to run now (0: dormant);
+    `selector_pairs` are a satellite's equality selector pairs.
+    """
 
     api_version: str
     kind: str
     metadata: ObjectMeta = ObjectMeta()
     pod_template: PodTemplate | None = None
-    spec: dict[str, Any] = Field(default_factory=dict, repr=False)
-    status: dict[str, Any] = Field(default_factory=dict, repr=False)
+    desired_pods: int = 0
+    selector_pairs: dict[str, str] = Field(default_factory=dict)
 
     @property
     def group(self) -> str:
-        group, slash, _ = self.api_version.rpartition("/")
-        return group if slash else ""
+        return api_group(self.api_version)
 
     @property
     def name(self) -> str:
@@ -151,87 +168,8 @@ class KubeObject(KubeModel):
         return SATELLITE_GROUPS.get(self.kind) == self.group
 
     @property
-    def desired_pods(self) -> int:
-        """Pods this object asks to run now; 0 means dormant (scaled down, suspended, done)."""
-        count = _DESIRED_PODS.get(self.kind)
-        return 0 if count is None else count(self)
-
-    @property
     def dormant(self) -> bool:
-        return self.desired_pods == 0
-
-    def service_selector(self) -> dict[str, str]:
-        """A Service's pod selector, or a monitor's Service/Pod selector as plain pairs.
-
-        Only equality pairs count: a monitor's `matchExpressions` with a single-value
-        `In` is an equality pair too.
-        """
-        selector = self.spec.get("selector")
-        if not isinstance(selector, Mapping):
-            return {}
-        if self.kind == "Service":
-            return {str(k): str(v) for k, v in selector.items()}
-        parsed = LabelSelector.model_validate(selector)
-        pairs = dict(parsed.match_labels)
-        for requirement in parsed.match_expressions:
-            if requirement.operator == "In" and len(requirement.values) == 1:
-                pairs[requirement.key] = requirement.values[0]
-        return pairs
-
-
-def _pod_runs(pod: KubeObject) -> int:
-    return 0 if pod.status.get("phase") in _FINISHED_POD_PHASES else 1
-
-
-def _replicas(obj: KubeObject) -> int:
-    return _non_negative_int(obj.spec.get("replicas"), default=1, field="spec.replicas")
-
-
-def _daemon_pods(daemon_set: KubeObject) -> int:
-    # Only the controller knows how many nodes match; without status assume it runs.
-    return _non_negative_int(
-        daemon_set.status.get("desiredNumberScheduled"),
-        default=1,
-        field="status.desiredNumberScheduled",
-    )
-
-
-def _job_pods(job: KubeObject) -> int:
-    finished = any(
-        c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
-        for c in job.status.get("conditions") or ()
-        if isinstance(c, Mapping)
-    )
-    if finished or job.spec.get("suspend") is True:
-        return 0
-    return _non_negative_int(job.spec.get("parallelism"), default=1, field="spec.parallelism")
-
-
-def _cron_job_pods(cron_job: KubeObject) -> int:
-    if cron_job.spec.get("suspend") is True:
-        return 0
-    parallelism = _walk(cron_job.spec, ("jobTemplate", "spec", "parallelism"))
-    return _non_negative_int(parallelism, default=1, field="spec.jobTemplate.spec.parallelism")
-
-
-_DESIRED_PODS: Mapping[str, Callable[[KubeObject], int]] = {
-    "Pod": _pod_runs,
-    "Deployment": _replicas,
-    "StatefulSet": _replicas,
-    "ReplicaSet": _replicas,
-    "ReplicationController": _replicas,
-    "DaemonSet": _daemon_pods,
-    "Job": _job_pods,
-    "CronJob": _cron_job_pods,
-}
-
-
-def _non_negative_int(value: Any, *, default: int, field: str) -> int:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{field}: expected a non-negative integer, got {value!r}")
-    return value
+        return self.is_workload and self.desired_pods == 0
 
 
 def _walk(document: Mapping[str, Any], path: tuple[str, ...]) -> Any:
@@ -243,50 +181,75 @@ def _walk(document: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     return node
 
 
-def _field_path(kind: str, loc: tuple[int | str, ...]) -> str:
-    """The error's location as the object's own field path, e.g. spec.template.spec...."""
-    parts = [str(p) for p in loc]
-    if parts[:1] == ["podTemplate"]:
-        parts = list(_POD_TEMPLATE_PATHS.get(kind, ())) + parts[1:]
-    return ".".join(parts)
+def _selector_pairs(kind: str, spec: Mapping[str, Any]) -> dict[str, str]:
+    """Equality pairs of a Service's selector, or of a monitor's LabelSelector.
+
+    Read leniently: only equality pairs (and single-value `In`) can name the
+    component, and a monitor's selector is not validated by its CRD.
+    """
+    selector = spec.get("selector")
+    if not isinstance(selector, Mapping):
+        return {}
+    if kind == "Service":
+        return {str(k): str(v) for k, v in selector.items()}
+    labels = selector.get("matchLabels")
+    pairs = {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
+    for requirement in selector.get("matchExpressions") or ():
+        if not isinstance(requirement, Mapping) or requirement.get("operator") != "In":
+            continue
+        values = requirement.get("values")
+        if isinstance(values, list) and len(values) == 1:
+            pairs[str(requirement.get("key"))] = str(values[0])
+    return pairs
 
 
 class ObjectError(ValueError):
     """A document that is not a usable Kubernetes object; the message says why."""
 
 
-def parse_object(document: Mapping[str, Any]) -> KubeObject:
-    """Validate one raw Kubernetes object into a KubeObject, or raise ObjectError."""
-    kind = document.get("kind")
+def _section(document: Mapping[str, Any], kind: str, name: str) -> Mapping[str, Any]:
+    value = document.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ObjectError(f"the {kind}'s {name!r} is not a mapping")
+    return value
+
+
+def parse_object(document: Mapping[str, Any]) -> KubeObject | None:
+    """Validate one raw object into a KubeObject; None for kinds tiergate never judges."""
+    kind, api_version = document.get("kind"), document.get("apiVersion")
     if not isinstance(kind, str) or not kind:
         raise ObjectError("the document has no 'kind'")
-    if not isinstance(document.get("apiVersion"), str):
+    if not isinstance(api_version, str) or not api_version:
         raise ObjectError(f"the {kind} has no 'apiVersion'")
-    for section in ("metadata", "spec", "status"):
-        if not isinstance(document.get(section) or {}, Mapping):
-            raise ObjectError(f"the {kind}'s {section!r} is not a mapping")
-    fields: dict[str, Any] = {
-        "apiVersion": document["apiVersion"],
-        "kind": kind,
-        "metadata": document.get("metadata") or {},
-        "spec": document.get("spec") or {},
-        "status": document.get("status") or {},
-    }
-    if kind == "Pod":
-        fields["podTemplate"] = {"metadata": fields["metadata"], "spec": fields["spec"]}
-    elif kind in _POD_TEMPLATE_PATHS:
-        fields["podTemplate"] = _walk(document, _POD_TEMPLATE_PATHS[kind])
+    if not is_judged_kind(kind, api_version):
+        return None
+    metadata = _section(document, kind, "metadata")
+    spec = _section(document, kind, "spec")
+    status = _section(document, kind, "status")
+    label = f"{kind} {metadata.get('name') or metadata.get('generateName') or ''}".rstrip()
+    if not (metadata.get("name") or metadata.get("generateName")):
+        raise ObjectError(f"the {kind} has no metadata.name")
+    template_path = pod_template_path(kind)
+    fields: dict[str, Any] = {"apiVersion": api_version, "kind": kind, "metadata": metadata}
     try:
-        parsed = KubeObject.model_validate(fields)
-        _ = parsed.desired_pods
-        if parsed.is_satellite_kind:
-            _ = parsed.service_selector()
+        if template_path is not None:
+            fields["podTemplate"] = (
+                {"metadata": metadata, "spec": spec}
+                if kind == "Pod"
+                else _walk(document, template_path)
+            )
+            fields["desiredPods"] = desired_pods(kind, spec=spec, status=status)
+        fields["selectorPairs"] = _selector_pairs(kind, spec)
+        return KubeObject.model_validate(fields)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{_field_path(kind, e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
-            for e in error.errors()
-        )
-        raise ObjectError(f"{kind} {fields['metadata'].get('name', '')!s}: {problems}") from error
+        # Name the object's own field path, not the internal podTemplate field.
+        prefix = ".".join(template_path or ())
+        problems = [
+            p.replace("podTemplate", prefix, 1) if prefix else p.removeprefix("podTemplate.")
+            for p in describe_errors(error)
+        ]
+        raise ObjectError(f"{label}: {'; '.join(problems)}") from error
     except ValueError as error:
-        raise ObjectError(f"{kind} {fields['metadata'].get('name', '')!s}: {error}") from error
-    return parsed
+        raise ObjectError(f"{label}: {error}") from error

@@ -1,19 +1,37 @@
-"""Controller ownership: judge a Pod or ReplicaSet through the object that owns it.
+"""Controller ownership: judge a Pod, ReplicaSet or Job through the workload that owns it.
 
 A Deployment's exporter shows up as a Deployment, a ReplicaSet and N Pods; the
 report wants one finding for the Deployment, with the cost of all its replicas.
+Only the built-in controllers' chains are followed: an owner tiergate does not
+know (an operator's custom resource, a Node) is never reported in their place.
 """
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from tiergate.classification import ComponentMatch
-from tiergate.objects import KubeObject
+from tiergate.objects import KubeObject, OwnerReference, api_group
 from tiergate.quantities import Requests
 
-_MAX_OWNER_DEPTH = 4  # Pod -> ReplicaSet -> Deployment, Pod -> Job -> CronJob, with room
-
 ObjectKey = tuple[str | None, str, str]
+
+# (group, kind) of the controllers that create each kind.
+_CONTROLLERS: Mapping[str, frozenset[tuple[str, str]]] = {
+    "Pod": frozenset(
+        {
+            ("apps", "ReplicaSet"),
+            ("apps", "StatefulSet"),
+            ("apps", "DaemonSet"),
+            ("batch", "Job"),
+            ("", "ReplicationController"),
+        }
+    ),
+    "ReplicaSet": frozenset({("apps", "Deployment")}),
+    "Job": frozenset({("batch", "CronJob")}),
+}
+_MAX_OWNER_DEPTH = 3
+_SCHEDULED_JOB = re.compile(r"^(?P<cron_job>.+)-\d+$")
 
 
 def object_key(obj: KubeObject) -> ObjectKey:
@@ -22,10 +40,10 @@ def object_key(obj: KubeObject) -> ObjectKey:
 
 @dataclass
 class Subject:
-    """The top of an ownership chain and the matched objects that lead to it.
+    """What a finding is about: the outermost owner and the matched objects under it.
 
-    `obj` is None when the owner is not in the input (a snapshot of Pods only);
-    the report then names the owner from the ownerReference.
+    `obj` is None when that owner is not in the input (a snapshot of Pods only);
+    the report then names it from the ownerReference.
     """
 
     namespace: str | None
@@ -37,16 +55,20 @@ class Subject:
 
     @property
     def basis(self) -> KubeObject:
-        """The object whose replicas and template describe the subject best."""
+        """The object whose pod template describes the subject best."""
         if self.obj is not None:
             return self.obj
         return next((m for m in self.members if m.kind != "Pod"), self.members[0])
 
     @property
     def replicas(self) -> int:
-        if self.obj is None and self.basis.kind == "Pod":
-            return sum(m.desired_pods for m in self.members)
-        return self.basis.desired_pods
+        """Pods running or asked for: a suspended CronJob's running Job still counts."""
+        wanted = self.obj.desired_pods if self.obj is not None else 0
+        pods = sum(m.desired_pods for m in self.members if m.kind == "Pod")
+        children = sum(
+            m.desired_pods for m in self.members if m is not self.obj and m.kind != "Pod"
+        )
+        return max(wanted, pods, children)
 
     @property
     def requests(self) -> Requests:
@@ -65,8 +87,15 @@ class Subject:
         return self.basis.metadata.annotations
 
 
+def _is_controller_of(ref: OwnerReference, *, kind: str) -> bool:
+    allowed = _CONTROLLERS.get(kind, frozenset())
+    if not ref.api_version:  # hand-written manifests may leave it out
+        return any(ref.kind == owner_kind for _, owner_kind in allowed)
+    return (api_group(ref.api_version), ref.kind) in allowed
+
+
 class OwnerIndex:
-    """Finds an object's controller by uid (or by name when uids are absent)."""
+    """Finds an object's controller by uid, by name, or by the controllers' naming rules."""
 
     def __init__(self, objects: Iterable[KubeObject]) -> None:
         self._by_uid: dict[str, KubeObject] = {}
@@ -76,24 +105,46 @@ class OwnerIndex:
                 self._by_uid[obj.metadata.uid] = obj
             self._by_key[object_key(obj)] = obj
 
+    def _find(self, ref: OwnerReference, *, namespace: str | None) -> KubeObject | None:
+        owner = self._by_uid.get(ref.uid) if ref.uid else None
+        return owner or self._by_key.get((namespace, ref.kind, ref.name))
+
+    def _grand_owner(self, child: KubeObject, ref: OwnerReference) -> KubeObject | None:
+        """The owner's owner when the owner itself is not in the input.
+
+        A Deployment names its ReplicaSets `<deployment>-<pod-template-hash>`, and a
+        CronJob its Jobs `<cronjob>-<scheduled minute>`.
+        """
+        namespace = child.metadata.namespace
+        if ref.kind == "ReplicaSet":
+            pod_hash = child.metadata.labels.get("pod-template-hash")
+            if pod_hash and ref.name.endswith(f"-{pod_hash}"):
+                deployment = ref.name.removesuffix(f"-{pod_hash}")
+                return self._by_key.get((namespace, "Deployment", deployment))
+        if ref.kind == "Job":
+            scheduled = _SCHEDULED_JOB.match(ref.name)
+            if scheduled:
+                return self._by_key.get((namespace, "CronJob", scheduled["cron_job"]))
+        return None
+
     def top(self, obj: KubeObject) -> tuple[str, str, KubeObject | None]:
-        """(kind, name, object) of the outermost controller that can be followed."""
+        """(kind, name, object) of the outermost built-in controller of obj."""
         current = obj
         for _ in range(_MAX_OWNER_DEPTH):
             ref = current.metadata.controller_reference
-            if ref is None:
+            if ref is None or not _is_controller_of(ref, kind=current.kind):
                 break
-            owner = self._by_uid.get(ref.uid) if ref.uid else None
+            owner = self._find(ref, namespace=current.metadata.namespace)
             if owner is None:
-                owner = self._by_key.get((current.metadata.namespace, ref.kind, ref.name))
-            if owner is None:
-                return ref.kind, ref.name, None
+                owner = self._grand_owner(current, ref)
+                if owner is None:
+                    return ref.kind, ref.name, None
             current = owner
         return current.kind, current.name, current
 
 
 def group_by_owner(
-    matches: Iterable[tuple[KubeObject, ComponentMatch]], index: OwnerIndex
+    matches: Iterable[tuple[KubeObject, ComponentMatch]], *, index: OwnerIndex
 ) -> list[Subject]:
     """One Subject per outermost owner, in first-seen order."""
     subjects: dict[ObjectKey, Subject] = {}
@@ -108,3 +159,8 @@ def group_by_owner(
             subject.match = match  # the owner's own classification wins
         subject.members.append(obj)
     return list(subjects.values())
+
+
+def standalone(obj: KubeObject, match: ComponentMatch) -> Subject:
+    """A subject of its own, as satellites always are."""
+    return Subject(obj.metadata.namespace, obj.kind, obj.name, obj, match, [obj])

@@ -7,15 +7,17 @@ API's quantity grammar so they agree with `kubectl describe`.
 import math
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Self
 
-from pydantic import AfterValidator
+from pydantic import BeforeValidator
 
 _QUANTITY = re.compile(
     r"^(?P<number>[+-]?(\d+\.?\d*|\.\d+))"
     r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|[numkMGTPE])?$"
 )
+# Beyond int64 is no real request (and would only overflow figures downstream).
+_LARGEST = Decimal(2**63 - 1)
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {
     "n": Decimal("1e-9"),
@@ -36,25 +38,31 @@ def parse_quantity(text: str) -> Decimal:
     match = _QUANTITY.match(text.strip())
     if not match:
         raise ValueError(f"{text!r} is not a Kubernetes quantity (e.g. 100m, 0.5, 128Mi, 1G)")
+    suffix = match["suffix"] or ""
     try:
         number = Decimal(match["number"])
-    except InvalidOperation as error:  # pragma: no cover - the regex admits only numbers
-        raise ValueError(f"{text!r} is not a Kubernetes quantity") from error
-    suffix = match["suffix"] or ""
-    if suffix in _BINARY:
-        return number * _BINARY[suffix]
-    if suffix[:1] in ("e", "E") and len(suffix) > 1:
-        return number.scaleb(int(suffix[1:]))
-    return number * _DECIMAL[suffix]
+        if suffix in _BINARY:
+            value = number * _BINARY[suffix]
+        elif suffix[:1] in ("e", "E") and len(suffix) > 1:
+            value = number.scaleb(int(suffix[1:]))
+        else:
+            value = number * _DECIMAL[suffix]
+    except ArithmeticError as error:  # exponents beyond Decimal's range
+        raise ValueError(f"{text!r} is out of range for a Kubernetes quantity") from error
+    if value < 0 or value > _LARGEST:
+        raise ValueError(f"{text!r} is out of range for a resource request")
+    return value
 
 
-def _validate_quantity(value: str | int | float) -> str:
-    text = str(value)
+def _validate_quantity(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"{value!r} is not a Kubernetes quantity")  # noqa: TRY004 - pydantic reports ValueError
+    text = str(value)  # YAML turns `cpu: 1` into a number; kubectl accepts it
     parse_quantity(text)
     return text
 
 
-Quantity = Annotated[str, AfterValidator(_validate_quantity)]
+Quantity = Annotated[str, BeforeValidator(_validate_quantity)]
 
 
 @dataclass(frozen=True)

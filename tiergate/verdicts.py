@@ -12,36 +12,53 @@ from tiergate.config import Rule
 
 
 @dataclass(frozen=True)
+class Exempted:
+    """An admin exemption's effect: it applies, or it has expired (and says so)."""
+
+    applies: bool
+    reason: str
+    note: str
+
+
+@dataclass(frozen=True)
 class NamespaceVerdict:
     """`allowed` is only meaningful when `undetermined` is False."""
 
     allowed: bool
     undetermined: bool = False
     reason: str = ""
-    exempt: bool = False
     system_exempt: bool = False
-    exemption: str | None = None
-    exemption_note: str = ""
+    exemption: Exempted | None = None
+
+    @property
+    def exempt(self) -> bool:
+        return self.system_exempt or (self.exemption is not None and self.exemption.applies)
+
+    @property
+    def exemption_reason(self) -> str | None:
+        if self.system_exempt:
+            return "exemptNamespaces"
+        return self.exemption.reason if self.exemption and self.exemption.applies else None
+
+    @property
+    def exemption_note(self) -> str:
+        return self.exemption.note if self.exemption else ""
 
 
-def _exemption(rule: Rule, *, namespace: str, name: str, now: datetime) -> NamespaceVerdict | None:
-    """The verdict an admin's exemption gives, if one covers the object."""
-    expired_notes: list[str] = []
+def exemption_for(rule: Rule, *, namespace: str, name: str, now: datetime) -> Exempted | None:
+    """The admin exemption that covers the object: an active one, else an expired one."""
+    expired: Exempted | None = None
     for exemption in rule.exemptions:
         if not exemption.covers(namespace=namespace, name=name):
             continue
         if not exemption.expired(now):
             until = f" until {exemption.expires.isoformat()}" if exemption.expires else ""
-            return NamespaceVerdict(
-                allowed=False,
-                exempt=True,
-                exemption=exemption.reason,
-                exemption_note=f"; exempt{until}: {exemption.reason}",
-            )
-        expired_notes.append(f"; exemption expired {exemption.expires}: {exemption.reason}")
-    if expired_notes:
-        return NamespaceVerdict(allowed=False, exemption_note=expired_notes[0])
-    return None
+            note = f"; exempt{until}: {exemption.reason}"
+            return Exempted(applies=True, reason=exemption.reason, note=note)
+        if expired is None:
+            note = f"; exemption expired {exemption.expires}: {exemption.reason}"
+            expired = Exempted(applies=False, reason=exemption.reason, note=note)
+    return expired
 
 
 def judge_namespace(
@@ -61,11 +78,8 @@ def judge_namespace(
     if namespace in exempt_namespaces:
         return NamespaceVerdict(
             allowed=labels is not None and rule.allowed_in.matches(labels),
-            reason=f"namespace {namespace} is exempt from every rule",
-            exempt=True,
+            reason=f"not judged: namespace {namespace} is in exemptNamespaces",
             system_exempt=True,
-            exemption="exemptNamespaces",
-            exemption_note=f"; namespace {namespace} is exempt from every rule (exemptNamespaces)",
         )
     if labels is None:
         return NamespaceVerdict(
@@ -79,13 +93,8 @@ def judge_namespace(
         f"namespace does not meet {', '.join(rule.allowed_in.unmet(labels))}, "
         f"which {rule.name} requires"
     )
-    exemption = _exemption(rule, namespace=namespace, name=name, now=now)
-    if exemption is None:
-        return NamespaceVerdict(allowed=False, reason=reason)
     return NamespaceVerdict(
         allowed=False,
         reason=reason,
-        exempt=exemption.exempt,
-        exemption=exemption.exemption,
-        exemption_note=exemption.exemption_note,
+        exemption=exemption_for(rule, namespace=namespace, name=name, now=now),
     )

@@ -1,38 +1,26 @@
 """The audit pass over a snapshot: every drift kind, ownership, exemptions, completeness."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from tests.builders import (
     BROKER_IMAGE,
+    ENTERPRISE,
     EXPORTER_IMAGE,
+    STARTER,
     container,
     deployment,
+    described,
     namespace,
     owned,
-    parse_all,
+    run_audit,
     service,
 )
-from tiergate.audit import Snapshot, audit
 from tiergate.config import Exemption, TiergateConfig, default_config
 from tiergate.findings import AuditReport, Drift, Finding
 from tiergate.objects import parse_object
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-STARTER = namespace("customer-s1", tier="starter")
-ENTERPRISE = namespace("customer-e1", tier="enterprise", **{"monitoring.dedicated": "true"})
 EXPORTER = "s1-customer-instance-mosquitto-exporter"
-
-
-def run_audit(*documents: dict[str, Any], config: TiergateConfig | None = None) -> AuditReport:
-    objects = parse_all(*documents)
-    namespaces = {o.name: o.metadata.labels for o in objects if o.kind == "Namespace"}
-    snapshot = Snapshot(namespaces=namespaces, objects=objects)
-    return audit(snapshot, config or default_config(), own_namespace="tiergate-system", now=NOW)
-
-
-def described(report: AuditReport) -> list[tuple[str, str, str, str]]:
-    return [(f.drift, f.namespace, f.kind, f.name) for f in report.findings]
 
 
 def exporter_deployment(ns: str | None = "customer-s1", **kwargs: Any) -> dict[str, Any]:
@@ -156,7 +144,7 @@ def test_a_component_in_an_exempt_namespace_is_reported_as_exempt() -> None:
     assert finding.exempt
     assert finding.exemption == "exemptNamespaces"
     assert not finding.is_violation
-    assert "exempt from every rule" in finding.reason
+    assert finding.reason.startswith("not judged: namespace kube-system is in exemptNamespaces")
 
 
 def _with_exemption(exemption: Exemption) -> TiergateConfig:
@@ -240,15 +228,69 @@ def test_the_summary_counts_each_drift_and_the_waste_of_running_unwanted_workloa
     assert report.summary.namespaces == 3
 
 
-def test_objects_of_other_kinds_are_ignored() -> None:
-    config_map = parse_object(
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x-mosquitto-exporter"}}
-    )
-    report = audit(
-        Snapshot(namespaces={}, objects=[config_map]),
-        default_config(),
-        own_namespace="tiergate-system",
-        now=NOW,
-    )
+def test_objects_of_other_kinds_are_skipped_when_parsed() -> None:
+    config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}
+    widget = {"apiVersion": "example.com/v1", "kind": "Deployment", "spec": ["not", "a", "map"]}
+    assert parse_object(config_map) is None
+    assert parse_object(widget) is None
+
+
+def test_numeric_quantities_and_empty_fields_from_helm_output_are_accepted() -> None:
+    exporter = exporter_deployment()
+    exporter["metadata"]["labels"] = None
+    exporter["spec"]["template"]["spec"]["containers"][0]["resources"] = {
+        "requests": {"cpu": 1, "memory": 0.5}
+    }
+    exporter["spec"]["template"]["spec"]["initContainers"] = None
+    finding = only(run_audit(STARTER, exporter))
+    assert (finding.requests.cpu_millicores, finding.requests.memory_bytes) == (1000, 1)
+
+
+def test_an_exporter_that_only_runs_as_an_init_container_costs_nothing_steady() -> None:
+    combined = deployment("broker", "customer-s1", container("mosquitto", BROKER_IMAGE))
+    combined["spec"]["template"]["spec"]["initContainers"] = [
+        container("warm-up", EXPORTER_IMAGE, cpu="2", memory="1Gi")
+    ]
+    finding = only(run_audit(STARTER, combined))
+    assert finding.sidecar
+    assert finding.requests.cpu_millicores == 0
+
+
+def test_an_orphaned_service_in_an_allowed_namespace_suggests_redeploying() -> None:
+    orphan = service("e1-mosquitto-exporter", "customer-e1", {"app": "x"})
+    finding = only(run_audit(ENTERPRISE, orphan))
+    assert finding.drift == Drift.ORPHANED
+    assert finding.fix_hint.startswith("delete the leftover Service, or redeploy")
+    assert "mosquitto.metrics.enabled=true" in finding.fix_hint
+
+
+def test_an_orphaned_service_where_not_allowed_suggests_the_rules_fix() -> None:
+    finding = only(run_audit(STARTER, service(EXPORTER, "customer-s1", {"app": "x"})))
+    assert finding.fix_hint.startswith("delete the leftover Service (for a Helm release: set")
+    assert "mosquitto.metrics.enabled=false" in finding.fix_hint
+
+
+def test_a_satellite_without_a_namespace_is_undetermined_not_orphaned() -> None:
+    report = run_audit(service(EXPORTER, None, {"app": "x"}))
     assert report.findings == []
-    assert report.complete
+    assert not report.complete
+
+
+def test_a_broker_without_a_namespace_is_undetermined() -> None:
+    report = run_audit(broker("customer-e1") | {"metadata": {"name": "b"}})
+    assert not report.complete
+
+
+def test_a_missing_exporter_can_be_exempted_by_an_admin() -> None:
+    opted_out = Exemption(namespace="customer-e1", reason="tenant declined MQTT monitoring")
+    report = run_audit(ENTERPRISE, broker("customer-e1"), config=_with_exemption(opted_out))
+    finding = only(report)
+    assert (finding.drift, finding.exempt) == (Drift.MISSING, True)
+    assert report.summary.counts.missing == 0
+
+
+def test_a_missing_finding_names_the_dormant_exporter() -> None:
+    report = run_audit(
+        ENTERPRISE, broker("customer-e1"), exporter_deployment("customer-e1", replicas=0)
+    )
+    assert f"its mosquitto-exporter Deployment/{EXPORTER} is dormant" in only(report).reason

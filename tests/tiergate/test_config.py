@@ -56,7 +56,7 @@ def test_a_minimal_rule_gets_the_documented_defaults() -> None:
     [
         pytest.param(
             VALID_RULE.replace("fixHint", "fixhint"),
-            "rules.yaml: rules[0].fixhint: Extra inputs are not permitted",
+            "rules.yaml: rules[0].fixhint: unknown field",
             id="an unknown key is named with its path",
         ),
         pytest.param(
@@ -106,12 +106,12 @@ def test_a_minimal_rule_gets_the_documented_defaults() -> None:
         pytest.param("rules: [\n", "rules.yaml: not valid YAML", id="broken YAML"),
         pytest.param(
             VALID_RULE + "    exemptions:\n      - {namespace: customer-1}\n",
-            "rules[0].exemptions[0].reason: Field required",
+            "rules[0].exemptions[0].reason: required field is missing",
             id="an exemption needs a reason",
         ),
         pytest.param(
             VALID_RULE.replace("    fixHint: set opencost.enabled=false\n", ""),
-            "rules[0].fixHint: Field required",
+            "rules[0].fixHint: required field is missing",
             id="a rule needs a fix hint",
         ),
     ],
@@ -151,3 +151,17 @@ def test_an_exemption_covers_its_namespace_glob_and_names() -> None:
     assert exemption.covers(namespace="customer-pilot-1", name="a-exporter")
     assert not exemption.covers(namespace="customer-pilot-1", name="a-broker")
     assert not exemption.covers(namespace="customer-2", name="a-exporter")
+
+
+def test_a_quoted_expiry_date_still_lasts_the_whole_day() -> None:
+    exemption = Exemption.model_validate(
+        {"namespace": "customer-1", "reason": "pilot", "expires": "2026-11-26"}
+    )
+    assert exemption.expires == date(2026, 11, 26)
+    assert not exemption.expired(NOW)
+
+
+def test_an_unparseable_expiry_is_an_error_naming_the_formats() -> None:
+    text = VALID_RULE + "    exemptions:\n      - {namespace: a, reason: r, expires: soon}\n"
+    with pytest.raises(ConfigError, match=r"expires: 'soon' is neither a date \(2026-12-31\)"):
+        parse_config_text(text, source="rules.yaml")

@@ -32,6 +32,12 @@ def test_a_malformed_quantity_is_an_error_naming_it(text: str) -> None:
         parse_quantity(text)
 
 
+@pytest.mark.parametrize("text", ["1e1000000", "1E999999", "1e-99999999", "-1", "10Ei"])
+def test_a_quantity_out_of_range_is_an_error_not_a_crash(text: str) -> None:
+    with pytest.raises(ValueError, match="out of range"):
+        parse_quantity(text)
+
+
 def test_requests_round_up_and_add_up() -> None:
     one = Requests.from_mapping({"cpu": "0.0001", "memory": "128Mi"})
     assert one == Requests(cpu_millicores=1, memory_bytes=134217728)

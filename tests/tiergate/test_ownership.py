@@ -1,0 +1,146 @@
+"""Judging through owners: built-in controller chains only, with the right pod counts."""
+
+from typing import Any
+
+from tests.builders import (
+    EXPORTER_IMAGE,
+    STARTER,
+    container,
+    deployment,
+    described,
+    namespace,
+    owned,
+    run_audit,
+)
+
+EXPORTER = "s1-mosquitto-exporter"
+
+
+def _pod_of_absent_replica_set(
+    owner: dict[str, Any], *, pod_hash: str, suffix: str
+) -> dict[str, Any]:
+    replica_set = owned("ReplicaSet", f"{owner['metadata']['name']}-{pod_hash}", owner)
+    pod = owned("Pod", f"{replica_set['metadata']['name']}-{suffix}", replica_set)
+    pod["metadata"]["labels"] = {**pod["metadata"]["labels"], "pod-template-hash": pod_hash}
+    return pod
+
+
+def test_pods_whose_replica_set_is_absent_are_judged_through_their_deployment() -> None:
+    exporter = deployment(EXPORTER, "customer-s1", container("e", EXPORTER_IMAGE), replicas=2)
+    pods = [_pod_of_absent_replica_set(exporter, pod_hash="6d8f", suffix=s) for s in "ab"]
+    report = run_audit(STARTER, exporter, *pods)
+    assert described(report) == [("unwanted", "customer-s1", "Deployment", EXPORTER)]
+    assert report.summary.waste.requests.cpu == "200m"
+
+
+def test_a_custom_resource_controller_is_not_reported_in_place_of_its_objects() -> None:
+    exporter = deployment(EXPORTER, "customer-s1", container("e", EXPORTER_IMAGE))
+    exporter["metadata"]["ownerReferences"] = [
+        {
+            "apiVersion": "example.com/v1",
+            "kind": "Mosquitto",
+            "name": "m",
+            "uid": "u-m",
+            "controller": True,
+        }
+    ]
+    report = run_audit(STARTER, exporter)
+    assert described(report) == [("unwanted", "customer-s1", "Deployment", EXPORTER)]
+
+
+def test_a_replica_set_owned_by_an_unknown_controller_counts_its_own_replicas() -> None:
+    rollout = deployment(EXPORTER, "customer-s1", container("e", EXPORTER_IMAGE), replicas=3)
+    rollout["apiVersion"], rollout["kind"] = "argoproj.io/v1alpha1", "Rollout"
+    replica_set = owned("ReplicaSet", f"{EXPORTER}-7c9", rollout)
+    report = run_audit(STARTER, rollout, replica_set)
+    (finding,) = report.findings
+    assert (finding.kind, finding.replicas, finding.dormant) == ("ReplicaSet", 3, False)
+
+
+def _cron_job(*, suspend: bool) -> dict[str, Any]:
+    template = {"spec": {"containers": [container("e", EXPORTER_IMAGE)]}}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "scrape", "namespace": "customer-s1", "uid": "u-cron"},
+        "spec": {
+            "suspend": suspend,
+            "schedule": "*/5 * * * *",
+            "jobTemplate": {"spec": {"template": template}},
+        },
+    }
+
+
+def test_a_suspended_cron_job_whose_job_still_runs_is_not_dormant() -> None:
+    cron_job = _cron_job(suspend=True)
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": "scrape-29000000",
+            "namespace": "customer-s1",
+            "uid": "u-job",
+            "ownerReferences": [
+                {
+                    "apiVersion": "batch/v1",
+                    "kind": "CronJob",
+                    "name": "scrape",
+                    "uid": "u-cron",
+                    "controller": True,
+                }
+            ],
+        },
+        "spec": {"template": cron_job["spec"]["jobTemplate"]["spec"]["template"]},
+    }
+    report = run_audit(STARTER, cron_job, job)
+    (finding,) = report.findings
+    assert (finding.kind, finding.dormant, finding.replicas) == ("CronJob", False, 1)
+
+
+def test_pods_of_an_absent_job_are_judged_through_its_cron_job() -> None:
+    cron_job = _cron_job(suspend=False)
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "scrape-29000000-x",
+            "namespace": "customer-s1",
+            "ownerReferences": [
+                {
+                    "apiVersion": "batch/v1",
+                    "kind": "Job",
+                    "name": "scrape-29000000",
+                    "controller": True,
+                }
+            ],
+        },
+        "spec": {"containers": [container("e", EXPORTER_IMAGE)]},
+        "status": {"phase": "Running"},
+    }
+    assert described(run_audit(STARTER, cron_job, pod)) == [
+        ("unwanted", "customer-s1", "CronJob", "scrape")
+    ]
+
+
+def test_satellites_are_never_grouped_under_an_owner() -> None:
+    services = []
+    for name in ("a-mosquitto-exporter", "b-mosquitto-exporter"):
+        service = {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": name,
+                "namespace": "customer-s1",
+                "ownerReferences": [
+                    {
+                        "apiVersion": "example.com/v1",
+                        "kind": "Mosquitto",
+                        "name": "m",
+                        "controller": True,
+                    }
+                ],
+            },
+        }
+        services.append(service)
+    report = run_audit(namespace("customer-s1"), *services)
+    assert [f.name for f in report.findings] == ["a-mosquitto-exporter", "b-mosquitto-exporter"]

@@ -1,0 +1,34 @@
+"""pydantic validation errors, rewritten as `field.path[0]: message` lines for people.
+
+Config files and Kubernetes objects are both validated with pydantic; users
+should read their own field names, not pydantic's vocabulary.
+"""
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+_MESSAGES = {
+    "extra_forbidden": "unknown field",
+    "missing": "required field is missing",
+}
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """`("rules", 0, "component")` -> `rules[0].component`."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _message(error: ErrorDetails) -> str:
+    return _MESSAGES.get(error["type"], error["msg"].removeprefix("Value error, "))
+
+
+def describe_errors(error: ValidationError, *, prefix: tuple[str, ...] = ()) -> list[str]:
+    """One `path: message` per problem, each path reported once."""
+    lines: dict[str, str] = {}
+    for detail in error.errors():
+        path = field_path((*prefix, *detail["loc"]))
+        lines.setdefault(path, f"{path}: {_message(detail)}")
+    return list(lines.values())
