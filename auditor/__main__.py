@@ -33,7 +33,7 @@ def load_config(settings: AuditorSettings) -> TiergateConfig:
     return parse_config_text(text, source=str(settings.config))
 
 
-def _hints(report: AuditReport, settings: AuditorSettings) -> list[str]:
+def _hints(report: AuditReport, *, settings: AuditorSettings) -> list[str]:
     """What the user can add to make an incomplete audit complete."""
     hints = []
     if any(u.namespace is None for u in report.undetermined):
@@ -57,10 +57,12 @@ def run(settings: AuditorSettings, *, stdin: TextIO, stdout: TextIO, stderr: Tex
     snapshot, notes = build_snapshot(objects, assumed=settings.assumed_namespace)
     for note in notes:
         stderr.write(f"auditor: note: {note}\n")
-    report = audit(snapshot, config, own_namespace=settings.own_namespace, now=datetime.now(UTC))
+    report = audit(
+        snapshot, config=config, own_namespace=settings.own_namespace, now=datetime.now(UTC)
+    )
     stdout.write(RENDERERS[settings.output](report))
     if not report.complete:
-        for hint in _hints(report, settings):
+        for hint in _hints(report, settings=settings):
             stderr.write(f"auditor: incomplete: {hint}\n")
         return EXIT_INCOMPLETE
     return EXIT_DRIFT if report.has_violations else EXIT_CLEAN

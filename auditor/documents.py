@@ -31,11 +31,11 @@ class Position:
         return f"{self.source}: document {self.document}{item}"
 
 
-def _looks_like_json(text: str, source: str) -> bool:
+def _looks_like_json(text: str, *, source: str) -> bool:
     return source.endswith(".json") or text.lstrip().startswith(("{", "["))
 
 
-def _json_documents(text: str, source: str) -> Iterator[tuple[int, Any]]:
+def _json_documents(text: str, *, source: str) -> Iterator[tuple[int, Any]]:
     decoder = json.JSONDecoder()
     position, number = 0, 0
     while True:
@@ -53,7 +53,7 @@ def _json_documents(text: str, source: str) -> Iterator[tuple[int, Any]]:
         yield number, document
 
 
-def _yaml_documents(text: str, source: str) -> Iterator[tuple[int, Any]]:
+def _yaml_documents(text: str, *, source: str) -> Iterator[tuple[int, Any]]:
     number = 0
     documents = yaml.load_all(text, Loader=_Loader)
     while True:
@@ -72,7 +72,7 @@ def _yaml_documents(text: str, source: str) -> Iterator[tuple[int, Any]]:
         yield number, document
 
 
-def _objects_of(document: Any, position: Position) -> Iterator[KubeObject]:
+def _objects_of(document: Any, *, position: Position) -> Iterator[KubeObject]:
     if not isinstance(document, Mapping):
         found = type(document).__name__
         raise InputError(f"{position}: expected a Kubernetes object (a mapping), found a {found}")
@@ -83,7 +83,7 @@ def _objects_of(document: Any, position: Position) -> Iterator[KubeObject]:
             raise InputError(f"{position}: the {kind}'s items are not a list")
         for index, item in enumerate(items, start=1):
             item_position = Position(position.source, position.document, index)
-            yield from _objects_of(item, item_position)
+            yield from _objects_of(item, position=item_position)
         return
     try:
         obj = parse_object(document)
@@ -96,16 +96,16 @@ def _objects_of(document: Any, position: Position) -> Iterator[KubeObject]:
 def parse_objects(text: str, *, source: str) -> Iterator[KubeObject]:
     """Every object in a YAML or JSON stream, `kind: List` documents expanded."""
     documents: Iterable[tuple[int, Any]] = ()
-    if _looks_like_json(text, source):
+    if _looks_like_json(text, source=source):
         try:
-            documents = list(_json_documents(text, source))
+            documents = list(_json_documents(text, source=source))
         except InputError:
             if source.endswith(".json"):
                 raise
-            documents = _yaml_documents(text, source)  # YAML in flow style looks like JSON
+            documents = _yaml_documents(text, source=source)  # YAML in flow style looks like JSON
     else:
-        documents = _yaml_documents(text, source)
+        documents = _yaml_documents(text, source=source)
     for number, document in documents:
         if document is None:
             continue  # an empty document, as `helm template` prints for disabled templates
-        yield from _objects_of(document, Position(source, number))
+        yield from _objects_of(document, position=Position(source, number))

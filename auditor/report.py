@@ -17,7 +17,7 @@ class OutputFormat(StrEnum):
     MARKDOWN = "markdown"
 
 
-def _count(number: int, noun: str) -> str:
+def _count(number: int, *, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
@@ -26,9 +26,9 @@ def _state(finding: Finding) -> str:
     if finding.replicas:
         requests = finding.requests
         notes.append(
-            f"{_count(finding.replicas, 'pod')}, {requests.cpu} CPU, {requests.memory} memory"
+            f"{_count(finding.replicas, noun='pod')}, {requests.cpu} CPU, {requests.memory} memory"
             if requests.cpu_millicores or requests.memory_bytes
-            else f"{_count(finding.replicas, 'pod')}, no requests"
+            else f"{_count(finding.replicas, noun='pod')}, no requests"
         )
     if finding.dormant:
         notes.append("dormant")
@@ -73,14 +73,14 @@ def _summary_lines(report: AuditReport) -> list[str]:
             f"{counts.unwanted} unwanted ({counts.dormant} of them dormant), "
             f"{counts.missing} missing, {counts.orphaned} orphaned, {counts.exempt} exempt, "
             f"{counts.undetermined} undetermined; "
-            f"{_count(report.summary.namespaces, 'namespace')}, "
-            f"{_count(report.summary.objects, 'object')}"
+            f"{_count(report.summary.namespaces, noun='namespace')}, "
+            f"{_count(report.summary.objects, noun='object')}"
         ),
     ]
     if waste.workloads:
         lines.append(
-            f"waste: {_count(waste.workloads, 'unwanted workload')} "
-            f"in {_count(waste.namespaces, 'namespace')}, requesting "
+            f"waste: {_count(waste.workloads, noun='unwanted workload')} "
+            f"in {_count(waste.namespaces, noun='namespace')}, requesting "
             f"{waste.requests.cpu} CPU and {waste.requests.memory} memory"
         )
     if not report.complete:

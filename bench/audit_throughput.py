@@ -124,7 +124,7 @@ def main() -> None:
     def pipeline() -> Any:
         objects = list(parse_objects(text, source="bench"))
         snapshot, _ = build_snapshot(objects, assumed=None)
-        return audit(snapshot, config, own_namespace="tiergate-system", now=now)
+        return audit(snapshot, config=config, own_namespace="tiergate-system", now=now)
 
     full, report = _best(args.repeat, pipeline)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

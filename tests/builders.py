@@ -108,7 +108,9 @@ def run_audit(*documents: dict[str, Any], config: TiergateConfig | None = None) 
     objects = parse_all(*documents)
     namespaces = {o.name: o.metadata.labels for o in objects if o.kind == "Namespace"}
     snapshot = Snapshot(namespaces=namespaces, objects=objects)
-    return audit(snapshot, config or default_config(), own_namespace="tiergate-system", now=NOW)
+    return audit(
+        snapshot, config=config or default_config(), own_namespace="tiergate-system", now=NOW
+    )
 
 
 def described(report: AuditReport) -> list[tuple[str, str, str, str]]:

@@ -71,7 +71,7 @@ def _helm_release(subject: Subject) -> str | None:
 
 
 def _component_finding(
-    run: _RulePass, subject: Subject, *, drift: Drift, verdict: NamespaceVerdict, why: str
+    run: _RulePass, *, subject: Subject, drift: Drift, verdict: NamespaceVerdict, why: str
 ) -> Finding:
     match = subject.match
     workload = match.role == Role.WORKLOAD
@@ -89,7 +89,7 @@ def _component_finding(
         kind=subject.kind,
         name=subject.name,
         reason=reason + verdict.exemption_note,
-        fix_hint=_orphan_fix(run.rule, subject, verdict)
+        fix_hint=_orphan_fix(run.rule, subject=subject, verdict=verdict)
         if drift == Drift.ORPHANED
         else run.rule.fix_hint,
         uid=subject.obj.metadata.uid if subject.obj else None,
@@ -103,7 +103,7 @@ def _component_finding(
     )
 
 
-def _orphan_fix(rule: Rule, subject: Subject, verdict: NamespaceVerdict) -> str:
+def _orphan_fix(rule: Rule, *, subject: Subject, verdict: NamespaceVerdict) -> str:
     if verdict.allowed and not verdict.undetermined and rule.expected and rule.expected.fix_hint:
         return f"delete the leftover {subject.kind}, or redeploy {rule.name}: " + (
             rule.expected.fix_hint
@@ -111,27 +111,27 @@ def _orphan_fix(rule: Rule, subject: Subject, verdict: NamespaceVerdict) -> str:
     return f"delete the leftover {subject.kind} (for a Helm release: {rule.fix_hint})"
 
 
-def _judge_subject(run: _RulePass, subject: Subject, *, with_workload: set[str | None]) -> None:
+def _judge_subject(run: _RulePass, *, subject: Subject, with_workload: set[str | None]) -> None:
     verdict = run.verdict(subject.namespace, name=subject.name)
     if subject.namespace is None:
         run.not_judged(subject, namespace=None, why=verdict.reason)
     elif subject.match.role == Role.SATELLITE and subject.namespace not in with_workload:
         why = f"no {run.rule.name} workload is left in the namespace for this {subject.kind}"
         run.findings.append(
-            _component_finding(run, subject, drift=Drift.ORPHANED, verdict=verdict, why=why)
+            _component_finding(run, subject=subject, drift=Drift.ORPHANED, verdict=verdict, why=why)
         )
     elif verdict.undetermined:
         run.not_judged(subject, namespace=subject.namespace, why=verdict.reason)
     elif not verdict.allowed:
         run.findings.append(
             _component_finding(
-                run, subject, drift=Drift.UNWANTED, verdict=verdict, why=verdict.reason
+                run, subject=subject, drift=Drift.UNWANTED, verdict=verdict, why=verdict.reason
             )
         )
 
 
 def _judge_missing(
-    run: _RulePass, brokers: list[KubeObject], *, components: Mapping[str | None, Subject]
+    run: _RulePass, *, brokers: list[KubeObject], components: Mapping[str | None, Subject]
 ) -> None:
     """Allowed namespaces that run the broker but no running component."""
     seen: set[str | None] = set()
@@ -146,11 +146,13 @@ def _judge_missing(
             why = f"{verdict.reason}, so it is unknown whether {run.rule.name} is expected there"
             run.not_judged(broker, namespace=namespace, why=why)
         elif verdict.allowed and not verdict.system_exempt and namespace is not None:
-            run.findings.append(_missing_finding(run, namespace, broker=broker, dormant=component))
+            run.findings.append(
+                _missing_finding(run, namespace=namespace, broker=broker, dormant=component)
+            )
 
 
 def _missing_finding(
-    run: _RulePass, namespace: str, *, broker: KubeObject, dormant: Subject | None
+    run: _RulePass, *, namespace: str, broker: KubeObject, dormant: Subject | None
 ) -> Finding:
     exemption = exemption_for(run.rule, namespace=namespace, name=namespace, now=run.now)
     lacks = (
@@ -183,16 +185,16 @@ def _audit_rule(run: _RulePass, *, index: OwnerIndex) -> None:
         if match is not None and match.role == Role.WORKLOAD:
             workloads.append((obj, match))
         elif match is not None:
-            satellites.append(standalone(obj, match))
+            satellites.append(standalone(obj, match=match))
         if not obj.dormant and runs_expected(obj, rule=run.rule):
             brokers.append(obj)
     subjects = group_by_owner(workloads, index=index)
     with_workload = {s.namespace for s in subjects}
     for subject in subjects + satellites:
-        _judge_subject(run, subject, with_workload=with_workload)
+        _judge_subject(run, subject=subject, with_workload=with_workload)
     # The running component of each namespace, else any (dormant) one.
     components = {s.namespace: s for s in sorted(subjects, key=lambda s: s.replicas > 0)}
-    _judge_missing(run, brokers, components=components)
+    _judge_missing(run, brokers=brokers, components=components)
 
 
 def _sort_key(finding: Finding) -> tuple[str, str, str, int, str]:
@@ -201,7 +203,7 @@ def _sort_key(finding: Finding) -> tuple[str, str, str, int, str]:
 
 
 def audit(
-    snapshot: Snapshot, config: TiergateConfig, *, own_namespace: str, now: datetime
+    snapshot: Snapshot, *, config: TiergateConfig, own_namespace: str, now: datetime
 ) -> AuditReport:
     """Judge every object of the snapshot against every rule of the config."""
     index = OwnerIndex(snapshot.objects)
@@ -221,7 +223,7 @@ def audit(
         undetermined=undetermined,
         summary=summarize(
             findings,
-            undetermined,
+            undetermined=undetermined,
             namespaces=len(snapshot.namespaces),
             objects=len(snapshot.objects),
             rules=[r.name for r in config.rules],

@@ -39,7 +39,7 @@ class ComponentMatch:
 def image_matches(globs: tuple[str, ...], *, image: str) -> str | None:
     """The first glob that matches the image's repository path (with tag or digest)."""
     reference = parse_image(image)
-    return next((g for g in globs if glob_matches(g, reference.form_for(g))), None)
+    return next((g for g in globs if glob_matches(g, text=reference.form_for(g))), None)
 
 
 def _label_pair(rule: Rule, *, labels: dict[str, str]) -> str | None:
@@ -72,7 +72,7 @@ def _classify_workload(obj: KubeObject, *, spec: PodSpec, rule: Rule) -> Compone
 
 
 def _name_or_labels(obj: KubeObject, *, rule: Rule) -> str | None:
-    pattern = first_matching_glob(rule.component.names, obj.name)
+    pattern = first_matching_glob(rule.component.names, text=obj.name)
     if pattern is not None:
         return f"name glob {pattern}"
     pair = _label_pair(rule, labels=obj.metadata.labels)
@@ -80,7 +80,7 @@ def _name_or_labels(obj: KubeObject, *, rule: Rule) -> str | None:
 
 
 def _classify_satellite(obj: KubeObject, *, rule: Rule) -> ComponentMatch | None:
-    pattern = first_matching_glob(rule.component.names, obj.name)
+    pattern = first_matching_glob(rule.component.names, text=obj.name)
     if pattern is not None:
         return ComponentMatch(rule=rule, role=Role.SATELLITE, matched_by=f"name glob {pattern}")
     selected = _label_pair(rule, labels=obj.selector_pairs)

@@ -95,9 +95,9 @@ class Exemption(ConfigModel):
         return value
 
     def covers(self, *, namespace: str, name: str) -> bool:
-        if not glob_matches(self.namespace, namespace):
+        if not glob_matches(self.namespace, text=namespace):
             return False
-        return not self.names or first_matching_glob(self.names, name) is not None
+        return not self.names or first_matching_glob(self.names, text=name) is not None
 
     def expired(self, now: datetime) -> bool:
         if self.expires is None:

@@ -122,8 +122,8 @@ class AuditReport(ReportModel):
 
 def summarize(
     findings: list[Finding],
-    undetermined: list[Undetermined],
     *,
+    undetermined: list[Undetermined],
     namespaces: int,
     objects: int,
     rules: list[str],

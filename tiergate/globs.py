@@ -49,11 +49,11 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(fnmatch.translate(pattern))
 
 
-def glob_matches(pattern: str, text: str) -> bool:
+def glob_matches(pattern: str, *, text: str) -> bool:
     """Case-sensitive match of the whole text, as Kubernetes names are case-sensitive."""
     return _compiled(pattern).match(text) is not None
 
 
-def first_matching_glob(patterns: Iterable[str], text: str) -> str | None:
+def first_matching_glob(patterns: Iterable[str], *, text: str) -> str | None:
     """The first pattern that matches text, or None."""
-    return next((p for p in patterns if glob_matches(p, text)), None)
+    return next((p for p in patterns if glob_matches(p, text=text)), None)

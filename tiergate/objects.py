@@ -40,7 +40,7 @@ def api_group(api_version: str) -> str:
     return group if slash else ""
 
 
-def is_judged_kind(kind: str, api_version: str) -> bool:
+def is_judged_kind(kind: str, *, api_version: str) -> bool:
     group = api_group(api_version)
     return any(
         groups.get(kind) == group
@@ -172,7 +172,7 @@ class KubeObject(KubeModel):
         return self.is_workload and self.desired_pods == 0
 
 
-def _walk(document: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+def _walk(document: Mapping[str, Any], *, path: tuple[str, ...]) -> Any:
     node: Any = document
     for key in path:
         if not isinstance(node, Mapping):
@@ -181,7 +181,7 @@ def _walk(document: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     return node
 
 
-def _selector_pairs(kind: str, spec: Mapping[str, Any]) -> dict[str, str]:
+def _selector_pairs(kind: str, *, spec: Mapping[str, Any]) -> dict[str, str]:
     """Equality pairs of a Service's selector, or of a monitor's LabelSelector.
 
     Read leniently: only equality pairs (and single-value `In`) can name the
@@ -207,7 +207,7 @@ class ObjectError(ValueError):
     """A document that is not a usable Kubernetes object; the message says why."""
 
 
-def _section(document: Mapping[str, Any], kind: str, name: str) -> Mapping[str, Any]:
+def _section(document: Mapping[str, Any], *, kind: str, name: str) -> Mapping[str, Any]:
     value = document.get(name)
     if value is None:
         return {}
@@ -223,11 +223,11 @@ def parse_object(document: Mapping[str, Any]) -> KubeObject | None:
         raise ObjectError("the document has no 'kind'")
     if not isinstance(api_version, str) or not api_version:
         raise ObjectError(f"the {kind} has no 'apiVersion'")
-    if not is_judged_kind(kind, api_version):
+    if not is_judged_kind(kind, api_version=api_version):
         return None
-    metadata = _section(document, kind, "metadata")
-    spec = _section(document, kind, "spec")
-    status = _section(document, kind, "status")
+    metadata = _section(document, kind=kind, name="metadata")
+    spec = _section(document, kind=kind, name="spec")
+    status = _section(document, kind=kind, name="status")
     label = f"{kind} {metadata.get('name') or metadata.get('generateName') or ''}".rstrip()
     if not (metadata.get("name") or metadata.get("generateName")):
         raise ObjectError(f"the {kind} has no metadata.name")
@@ -238,10 +238,10 @@ def parse_object(document: Mapping[str, Any]) -> KubeObject | None:
             fields["podTemplate"] = (
                 {"metadata": metadata, "spec": spec}
                 if kind == "Pod"
-                else _walk(document, template_path)
+                else _walk(document, path=template_path)
             )
             fields["desiredPods"] = desired_pods(kind, spec=spec, status=status)
-        fields["selectorPairs"] = _selector_pairs(kind, spec)
+        fields["selectorPairs"] = _selector_pairs(kind, spec=spec)
         return KubeObject.model_validate(fields)
     except ValidationError as error:
         # Name the object's own field path, not the internal podTemplate field.

@@ -109,7 +109,7 @@ class OwnerIndex:
         owner = self._by_uid.get(ref.uid) if ref.uid else None
         return owner or self._by_key.get((namespace, ref.kind, ref.name))
 
-    def _grand_owner(self, child: KubeObject, ref: OwnerReference) -> KubeObject | None:
+    def _grand_owner(self, child: KubeObject, *, ref: OwnerReference) -> KubeObject | None:
         """The owner's owner when the owner itself is not in the input.
 
         A Deployment names its ReplicaSets `<deployment>-<pod-template-hash>`, and a
@@ -136,7 +136,7 @@ class OwnerIndex:
                 break
             owner = self._find(ref, namespace=current.metadata.namespace)
             if owner is None:
-                owner = self._grand_owner(current, ref)
+                owner = self._grand_owner(current, ref=ref)
                 if owner is None:
                     return ref.kind, ref.name, None
             current = owner
@@ -161,6 +161,6 @@ def group_by_owner(
     return list(subjects.values())
 
 
-def standalone(obj: KubeObject, match: ComponentMatch) -> Subject:
+def standalone(obj: KubeObject, *, match: ComponentMatch) -> Subject:
     """A subject of its own, as satellites always are."""
     return Subject(obj.metadata.namespace, obj.kind, obj.name, obj, match, [obj])

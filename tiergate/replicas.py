@@ -5,8 +5,8 @@ DaemonSet's scheduled count, suspend flags, a Pod's phase); the answer decides
 whether a finding is dormant and what it costs.
 """
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 _POD_TEMPLATE_PATHS: Mapping[str, tuple[str, ...]] = {
     "Pod": (),
@@ -36,23 +36,23 @@ def _count(value: Any, *, field: str) -> int:
     return value
 
 
-def _pod(spec: Section, status: Section) -> int:
+def _pod(spec: Section, *, status: Section) -> int:
     del spec
     return 0 if status.get("phase") in _FINISHED_POD_PHASES else 1
 
 
-def _replicas(spec: Section, status: Section) -> int:
+def _replicas(spec: Section, *, status: Section) -> int:
     del status
     return _count(spec.get("replicas"), field="spec.replicas")
 
 
-def _daemon_set(spec: Section, status: Section) -> int:
+def _daemon_set(spec: Section, *, status: Section) -> int:
     del spec
     # Only the controller knows how many nodes match; without a status assume it runs.
     return _count(status.get("desiredNumberScheduled"), field="status.desiredNumberScheduled")
 
 
-def _job(spec: Section, status: Section) -> int:
+def _job(spec: Section, *, status: Section) -> int:
     finished = any(
         isinstance(c, Mapping)
         and c.get("type") in ("Complete", "Failed")
@@ -64,7 +64,7 @@ def _job(spec: Section, status: Section) -> int:
     return _count(spec.get("parallelism"), field="spec.parallelism")
 
 
-def _cron_job(spec: Section, status: Section) -> int:
+def _cron_job(spec: Section, *, status: Section) -> int:
     del status
     if spec.get("suspend") is True:
         return 0
@@ -77,7 +77,11 @@ def _cron_job(spec: Section, status: Section) -> int:
     return _count(parallelism, field="spec.jobTemplate.spec.parallelism")
 
 
-_DESIRED_PODS: Mapping[str, Callable[[Section, Section], int]] = {
+class _PodCount(Protocol):
+    def __call__(self, spec: Section, *, status: Section) -> int: ...
+
+
+_DESIRED_PODS: Mapping[str, _PodCount] = {
     "Pod": _pod,
     "Deployment": _replicas,
     "StatefulSet": _replicas,
@@ -92,4 +96,4 @@ _DESIRED_PODS: Mapping[str, Callable[[Section, Section], int]] = {
 def desired_pods(kind: str, *, spec: Section, status: Section) -> int:
     """Pods the object asks to run now; 0 means dormant (scaled down, suspended, done)."""
     count = _DESIRED_PODS.get(kind)
-    return 0 if count is None else count(spec, status)
+    return 0 if count is None else count(spec, status=status)
