@@ -25,6 +25,13 @@ def auditor(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     )
 
 
+def audit_helm_render(*args: str) -> subprocess.CompletedProcess[str]:
+    """The example `helm template` render on stdin, judged in customer-9a1c44e2."""
+    return auditor(
+        "--once", "-f", "-", "--namespace", "customer-9a1c44e2", *args, stdin=HELM_RENDER
+    )
+
+
 def test_the_example_snapshot_reports_the_leftover_stack_and_the_missing_exporter() -> None:
     result = auditor("--once", "-f", "examples/cluster-snapshot.yaml")
     assert result.returncode == 1, result.stderr
@@ -67,33 +74,13 @@ def test_a_compliant_snapshot_exits_zero() -> None:
 
 
 def test_helm_template_output_on_stdin_is_judged_in_the_given_namespace() -> None:
-    result = auditor(
-        "--once",
-        "-f",
-        "-",
-        "--namespace",
-        "customer-9a1c44e2",
-        "--namespace-labels",
-        "tier=starter",
-        "-o",
-        "markdown",
-        stdin=HELM_RENDER,
-    )
+    result = audit_helm_render("--namespace-labels", "tier=starter", "-o", "markdown")
     assert result.returncode == 1, result.stderr
     assert "| unwanted | mosquitto-exporter | customer-9a1c44e2 | Deployment/" in result.stdout
 
 
 def test_helm_template_output_with_an_enterprise_label_set_passes() -> None:
-    result = auditor(
-        "--once",
-        "-f",
-        "-",
-        "--namespace",
-        "customer-9a1c44e2",
-        "--namespace-labels",
-        "tier=enterprise,monitoring.dedicated=true",
-        stdin=HELM_RENDER,
-    )
+    result = audit_helm_render("--namespace-labels", "tier=enterprise,monitoring.dedicated=true")
     assert result.returncode == 0, result.stdout
 
 
@@ -105,7 +92,7 @@ def test_helm_template_output_without_a_namespace_exits_2_naming_what_is_missing
 
 
 def test_a_namespace_without_labels_exits_2_asking_for_them() -> None:
-    result = auditor("--once", "-f", "-", "--namespace", "customer-9a1c44e2", stdin=HELM_RENDER)
+    result = audit_helm_render()
     assert result.returncode == 2
     assert (
         "the labels of namespace customer-9a1c44e2 are unknown: pass --namespace-labels"
