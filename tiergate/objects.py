@@ -7,12 +7,19 @@ custom resource cannot stop an audit.
 """
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
-from tiergate.quantities import Quantity, Requests
+from tiergate.quantities import Requests, checked_quantity
 from tiergate.replicas import desired_pods, pod_template_path
 from tiergate.validation import describe_errors
 
@@ -62,6 +69,16 @@ class KubeModel(BaseModel):
         return data
 
 
+def _null_values_as_empty(value: Any) -> Any:
+    # `version:` with no value is a label whose value is the empty string.
+    if isinstance(value, Mapping):
+        return {k: "" if v is None else v for k, v in value.items()}
+    return value
+
+
+StringMap = Annotated[dict[str, str], BeforeValidator(_null_values_as_empty)]
+
+
 class OwnerReference(KubeModel):
     api_version: str = ""
     kind: str
@@ -76,8 +93,8 @@ class ObjectMeta(KubeModel):
     namespace: str | None = None
     uid: str | None = None
     resource_version: str | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
+    labels: StringMap = Field(default_factory=dict)
+    annotations: StringMap = Field(default_factory=dict)
     owner_references: tuple[OwnerReference, ...] = ()
 
     @property
@@ -85,8 +102,22 @@ class ObjectMeta(KubeModel):
         return next((ref for ref in self.owner_references if ref.controller), None)
 
 
+Quantity = Annotated[str, BeforeValidator(checked_quantity)]
+
+
+class RequestedResources(KubeModel):
+    """Only cpu and memory make the waste figures; other resources are not read."""
+
+    cpu: Quantity | None = None
+    memory: Quantity | None = None
+
+    @property
+    def total(self) -> Requests:
+        return Requests.of(cpu=self.cpu, memory=self.memory)
+
+
 class ResourceRequirements(KubeModel):
-    requests: dict[str, Quantity] = Field(default_factory=dict)
+    requests: RequestedResources = RequestedResources()
 
 
 class Container(KubeModel):
@@ -97,7 +128,7 @@ class Container(KubeModel):
 
 
 def _sum_requests(containers: tuple[Container, ...]) -> Requests:
-    return sum((Requests.from_mapping(c.resources.requests) for c in containers), Requests())
+    return sum((c.resources.requests.total for c in containers), Requests())
 
 
 class PodSpec(KubeModel):
@@ -124,12 +155,12 @@ class PodSpec(KubeModel):
         peak_init = Requests()
         for init in self.init_containers:
             if init.restart_policy != "Always":
-                peak_init = peak_init.max(Requests.from_mapping(init.resources.requests))
+                peak_init = peak_init.max(init.resources.requests.total)
         return _sum_requests(running).max(peak_init)
 
 
 class TemplateMeta(KubeModel):
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: StringMap = Field(default_factory=dict)
 
 
 class PodTemplate(KubeModel):

@@ -8,9 +8,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Self
-
-from pydantic import BeforeValidator
+from typing import Self
 
 _QUANTITY = re.compile(
     r"^(?P<number>[+-]?(\d+\.?\d*|\.\d+))"
@@ -54,15 +52,13 @@ def parse_quantity(text: str) -> Decimal:
     return value
 
 
-def _validate_quantity(value: object) -> str:
+def checked_quantity(value: object) -> str:
+    """The quantity as text, for pydantic: numbers are accepted as kubectl does."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ValueError(f"{value!r} is not a Kubernetes quantity")  # noqa: TRY004 - pydantic reports ValueError
-    text = str(value)  # YAML turns `cpu: 1` into a number; kubectl accepts it
+        raise ValueError(f"{value!r} is not a Kubernetes quantity")  # noqa: TRY004 - pydantic wants ValueError
+    text = str(value)  # YAML turns `cpu: 1` into a number
     parse_quantity(text)
     return text
-
-
-Quantity = Annotated[str, BeforeValidator(_validate_quantity)]
 
 
 @dataclass(frozen=True)
@@ -73,9 +69,7 @@ class Requests:
     memory_bytes: int = 0
 
     @classmethod
-    def from_mapping(cls, requests: dict[str, str]) -> Self:
-        cpu = requests.get("cpu")
-        memory = requests.get("memory")
+    def of(cls, *, cpu: str | None, memory: str | None) -> Self:
         return cls(
             cpu_millicores=math.ceil(parse_quantity(cpu) * 1000) if cpu else 0,
             memory_bytes=math.ceil(parse_quantity(memory)) if memory else 0,

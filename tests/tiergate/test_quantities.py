@@ -39,7 +39,7 @@ def test_a_quantity_out_of_range_is_an_error_not_a_crash(text: str) -> None:
 
 
 def test_requests_round_up_and_add_up() -> None:
-    one = Requests.from_mapping({"cpu": "0.0001", "memory": "128Mi"})
+    one = Requests.of(cpu="0.0001", memory="128Mi")
     assert one == Requests(cpu_millicores=1, memory_bytes=134217728)
     assert one.times(3) + Requests(10, 1) == Requests(13, 3 * 134217728 + 1)
 
