@@ -42,11 +42,15 @@ def _hints(report: AuditReport, *, settings: AuditorSettings) -> list[str]:
             "and --namespace-labels K=V,... to judge them as if applied there"
         )
     for namespace in sorted({u.namespace for u in report.undetermined if u.namespace}):
-        source = (
-            "pass --namespace-labels"
-            if namespace == settings.namespace
-            else "include its Namespace object (kubectl get namespace NAME -o yaml)"
-        )
+        if namespace == settings.namespace:
+            source = "pass --namespace-labels"
+        elif namespace == "default" and settings.namespace:
+            source = (
+                f"the objects name namespace default (helm template without -n): "
+                f"render with -n {settings.namespace}"
+            )
+        else:
+            source = "include its Namespace object (kubectl get namespace NAME -o yaml)"
         hints.append(f"the labels of namespace {namespace} are unknown: {source}")
     return hints
 

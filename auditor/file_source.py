@@ -47,11 +47,9 @@ def _read(path: Path) -> str:
 
 def _identity(obj: KubeObject) -> object:
     """What makes two documents the same object; generateName-only ones never are."""
-    if obj.metadata.uid:
-        return obj.metadata.uid
     if obj.metadata.name:
         return (obj.group, *object_key(obj))
-    return id(obj)
+    return obj.metadata.uid or id(obj)
 
 
 def read_objects(paths: Sequence[str], *, stdin: TextIO) -> list[KubeObject]:

@@ -94,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--own-namespace",
         metavar="NAME",
-        default=os.environ.get("POD_NAMESPACE", DEFAULT_OWN_NAMESPACE),
+        default=os.environ.get("POD_NAMESPACE") or DEFAULT_OWN_NAMESPACE,
         help="tiergate's own namespace, always exempt (default: $POD_NAMESPACE or "
         f"{DEFAULT_OWN_NAMESPACE})",
     )

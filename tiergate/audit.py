@@ -35,6 +35,13 @@ class Snapshot:
     objects: Sequence[KubeObject]
 
 
+@dataclass(frozen=True)
+class _Excuse:
+    exempt: bool
+    reason: str | None
+    note: str
+
+
 @dataclass
 class _RulePass:
     rule: Rule
@@ -44,16 +51,24 @@ class _RulePass:
     findings: list[Finding] = field(default_factory=list)
     undetermined: list[Undetermined] = field(default_factory=list)
 
-    def verdict(self, namespace: str | None, *, name: str) -> NamespaceVerdict:
+    def verdict(self, namespace: str | None) -> NamespaceVerdict:
         labels = None if namespace is None else self.snapshot.namespaces.get(namespace)
         return judge_namespace(
             self.rule,
             namespace=namespace,
-            name=name,
             labels=labels,
             exempt_namespaces=self.exempt_namespaces,
-            now=self.now,
         )
+
+    def excuse(self, verdict: NamespaceVerdict, *, namespace: str, name: str) -> _Excuse:
+        """Whether a finding is exempt, the exemption's reason, and a note for the reason."""
+        if verdict.system_exempt:
+            return _Excuse(exempt=True, reason="exemptNamespaces", note="")
+        exemption = exemption_for(self.rule, namespace=namespace, name=name, now=self.now)
+        if exemption is None:
+            return _Excuse(exempt=False, reason=None, note="")
+        reason = exemption.reason if exemption.applies else None
+        return _Excuse(exempt=exemption.applies, reason=reason, note=exemption.note)
 
     def not_judged(self, obj: Subject | KubeObject, *, namespace: str | None, why: str) -> None:
         self.undetermined.append(
@@ -77,6 +92,9 @@ def _component_finding(
     workload = match.role == Role.WORKLOAD
     dormant = workload and subject.replicas == 0
     reason = f"{why} (matched by {match.matched_by})"
+    if verdict.system_exempt and why != verdict.reason:
+        reason += f"; {verdict.reason}"
+    excuse = run.excuse(verdict, namespace=subject.namespace or "", name=subject.name)
     if dormant:
         reason += f"; dormant: {_DORMANT_BECAUSE.get(subject.basis.kind, 'scaled to zero')}"
     if match.sidecar:
@@ -88,15 +106,15 @@ def _component_finding(
         namespace=subject.namespace or "",
         kind=subject.kind,
         name=subject.name,
-        reason=reason + verdict.exemption_note,
+        reason=reason + excuse.note,
         fix_hint=_orphan_fix(run.rule, subject=subject, verdict=verdict)
         if drift == Drift.ORPHANED
         else run.rule.fix_hint,
         uid=subject.obj.metadata.uid if subject.obj else None,
         dormant=dormant,
         sidecar=match.sidecar,
-        exempt=verdict.exempt,
-        exemption=verdict.exemption_reason,
+        exempt=excuse.exempt,
+        exemption=excuse.reason,
         helm_release=_helm_release(subject),
         replicas=subject.replicas if workload else 0,
         requests=ResourceFigures.of(subject.requests) if workload else ResourceFigures(),
@@ -112,7 +130,7 @@ def _orphan_fix(rule: Rule, *, subject: Subject, verdict: NamespaceVerdict) -> s
 
 
 def _judge_subject(run: _RulePass, *, subject: Subject, with_workload: set[str | None]) -> None:
-    verdict = run.verdict(subject.namespace, name=subject.name)
+    verdict = run.verdict(subject.namespace)
     if subject.namespace is None:
         run.not_judged(subject, namespace=None, why=verdict.reason)
     elif subject.match.role == Role.SATELLITE and subject.namespace not in with_workload:
@@ -141,20 +159,22 @@ def _judge_missing(
         if namespace in seen or (component is not None and component.replicas > 0):
             continue
         seen.add(namespace)
-        verdict = run.verdict(namespace, name=namespace or "")
+        verdict = run.verdict(namespace)
         if verdict.undetermined:
             why = f"{verdict.reason}, so it is unknown whether {run.rule.name} is expected there"
             run.not_judged(broker, namespace=namespace, why=why)
         elif verdict.allowed and not verdict.system_exempt and namespace is not None:
+            excuse = run.excuse(verdict, namespace=namespace, name=namespace)
             run.findings.append(
-                _missing_finding(run, namespace=namespace, broker=broker, dormant=component)
+                _missing_finding(
+                    run, namespace=namespace, broker=broker, dormant=component, excuse=excuse
+                )
             )
 
 
 def _missing_finding(
-    run: _RulePass, *, namespace: str, broker: KubeObject, dormant: Subject | None
+    run: _RulePass, *, namespace: str, broker: KubeObject, dormant: Subject | None, excuse: _Excuse
 ) -> Finding:
-    exemption = exemption_for(run.rule, namespace=namespace, name=namespace, now=run.now)
     lacks = (
         f"its {run.rule.name} {dormant.kind}/{dormant.name} is dormant"
         if dormant is not None
@@ -168,11 +188,11 @@ def _missing_finding(
         kind="Namespace",
         name=namespace,
         reason=f"namespace has {run.rule.allowed_in.describe()} and runs {broker.kind} "
-        f"{broker.name}, but {lacks}" + (exemption.note if exemption else ""),
+        f"{broker.name}, but {lacks}" + excuse.note,
         fix_hint=(run.rule.expected.fix_hint if run.rule.expected else "")
         or f"deploy {run.rule.name} there",
-        exempt=exemption is not None and exemption.applies,
-        exemption=exemption.reason if exemption and exemption.applies else None,
+        exempt=excuse.exempt,
+        exemption=excuse.reason,
     )
 
 

@@ -83,6 +83,10 @@ class Exemption(ConfigModel):
     @classmethod
     def _date_or_time(cls, value: object) -> object:
         # A quoted `"2026-12-31"` (and any JSON config) must still mean a whole day.
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(  # noqa: TRY004 - pydantic reports ValueError
+                f"{value!r} is neither a date (2026-12-31) nor an RFC 3339 time"
+            )
         if isinstance(value, str):
             try:
                 return (

@@ -225,7 +225,8 @@ def _selector_pairs(kind: str, *, spec: Mapping[str, Any]) -> dict[str, str]:
         return {str(k): str(v) for k, v in selector.items()}
     labels = selector.get("matchLabels")
     pairs = {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
-    for requirement in selector.get("matchExpressions") or ():
+    expressions = selector.get("matchExpressions")
+    for requirement in expressions if isinstance(expressions, list) else ():
         if not isinstance(requirement, Mapping) or requirement.get("operator") != "In":
             continue
         values = requirement.get("values")
@@ -277,10 +278,13 @@ def parse_object(document: Mapping[str, Any]) -> KubeObject | None:
     except ValidationError as error:
         # Name the object's own field path, not the internal podTemplate field.
         prefix = ".".join(template_path or ())
-        problems = [
-            p.replace("podTemplate", prefix, 1) if prefix else p.removeprefix("podTemplate.")
-            for p in describe_errors(error)
-        ]
+
+        def rename(path: str) -> str:
+            if prefix:
+                return path.replace("podTemplate", prefix, 1)
+            return path.removeprefix("podTemplate.")
+
+        problems = describe_errors(error, rename=rename)
         raise ObjectError(f"{label}: {'; '.join(problems)}") from error
     except ValueError as error:
         raise ObjectError(f"{label}: {error}") from error

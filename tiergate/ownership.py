@@ -31,7 +31,8 @@ _CONTROLLERS: Mapping[str, frozenset[tuple[str, str]]] = {
     "Job": frozenset({("batch", "CronJob")}),
 }
 _MAX_OWNER_DEPTH = 3
-_SCHEDULED_JOB = re.compile(r"^(?P<cron_job>.+)-\d+$")
+# A CronJob names its Jobs `<cronjob>-<scheduled time in minutes since the epoch>`.
+_SCHEDULED_JOB = re.compile(r"^(?P<cron_job>.+)-\d{8,}$")
 
 
 def object_key(obj: KubeObject) -> ObjectKey:
@@ -87,6 +88,11 @@ class Subject:
         return self.basis.metadata.annotations
 
 
+def _images(obj: KubeObject) -> frozenset[str]:
+    template = obj.pod_template
+    return frozenset(c.image for c in template.spec.all_containers()) if template else frozenset()
+
+
 def _is_controller_of(ref: OwnerReference, *, kind: str) -> bool:
     allowed = _CONTROLLERS.get(kind, frozenset())
     if not ref.api_version:  # hand-written manifests may leave it out
@@ -123,8 +129,10 @@ class OwnerIndex:
                 return self._by_key.get((namespace, "Deployment", deployment))
         if ref.kind == "Job":
             scheduled = _SCHEDULED_JOB.match(ref.name)
-            if scheduled:
-                return self._by_key.get((namespace, "CronJob", scheduled["cron_job"]))
+            cron_job = scheduled and self._by_key.get((namespace, "CronJob", scheduled["cron_job"]))
+            # A name alone could be a coincidence; the CronJob must run what the child runs.
+            if cron_job and _images(cron_job) == _images(child):
+                return cron_job
         return None
 
     def top(self, obj: KubeObject) -> tuple[str, str, KubeObject | None]:

@@ -53,11 +53,12 @@ def _daemon_set(spec: Section, *, status: Section) -> int:
 
 
 def _job(spec: Section, *, status: Section) -> int:
+    conditions = status.get("conditions")
     finished = any(
         isinstance(c, Mapping)
         and c.get("type") in ("Complete", "Failed")
         and c.get("status") == "True"
-        for c in status.get("conditions") or ()
+        for c in (conditions if isinstance(conditions, list) else ())
     )
     if finished or spec.get("suspend") is True:
         return 0

@@ -4,12 +4,23 @@ Config files and Kubernetes objects are both validated with pydantic; users
 should read their own field names, not pydantic's vocabulary.
 """
 
+from collections.abc import Callable
+
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 _MESSAGES = {
     "extra_forbidden": "unknown field",
     "missing": "required field is missing",
+    "list_type": "expected a list",
+    "tuple_type": "expected a list",
+    "too_short": "needs at least one item",
+    "dict_type": "expected a mapping",
+    "model_type": "expected a mapping",
+    "model_attributes_type": "expected a mapping",
+    "string_type": "expected a string",
+    "bool_type": "expected true or false",
+    "int_type": "expected an integer",
 }
 
 
@@ -25,10 +36,12 @@ def _message(error: ErrorDetails) -> str:
     return _MESSAGES.get(error["type"], error["msg"].removeprefix("Value error, "))
 
 
-def describe_errors(error: ValidationError, *, prefix: tuple[str, ...] = ()) -> list[str]:
-    """One `path: message` per problem, each path reported once."""
+def describe_errors(
+    error: ValidationError, *, rename: Callable[[str], str] = lambda path: path
+) -> list[str]:
+    """One `path: message` per problem, each path (after `rename`) reported once."""
     lines: dict[str, str] = {}
     for detail in error.errors():
-        path = field_path((*prefix, *detail["loc"]))
+        path = rename(field_path(tuple(detail["loc"])))
         lines.setdefault(path, f"{path}: {_message(detail)}")
     return list(lines.values())

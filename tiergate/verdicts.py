@@ -28,21 +28,6 @@ class NamespaceVerdict:
     undetermined: bool = False
     reason: str = ""
     system_exempt: bool = False
-    exemption: Exempted | None = None
-
-    @property
-    def exempt(self) -> bool:
-        return self.system_exempt or (self.exemption is not None and self.exemption.applies)
-
-    @property
-    def exemption_reason(self) -> str | None:
-        if self.system_exempt:
-            return "exemptNamespaces"
-        return self.exemption.reason if self.exemption and self.exemption.applies else None
-
-    @property
-    def exemption_note(self) -> str:
-        return self.exemption.note if self.exemption else ""
 
 
 def exemption_for(rule: Rule, *, namespace: str, name: str, now: datetime) -> Exempted | None:
@@ -65,12 +50,14 @@ def judge_namespace(
     rule: Rule,
     *,
     namespace: str | None,
-    name: str,
     labels: Mapping[str, str] | None,
     exempt_namespaces: frozenset[str],
-    now: datetime,
 ) -> NamespaceVerdict:
-    """Judge an object called `name` of `rule`'s component in `namespace` (labels or None)."""
+    """Judge `rule`'s component in `namespace` (labels or None) by the labels alone.
+
+    Admin exemptions are not part of the verdict: they excuse a finding
+    (exemption_for), they do not make a namespace allowed.
+    """
     if namespace is None:
         return NamespaceVerdict(
             allowed=False, undetermined=True, reason="the object names no namespace"
@@ -93,8 +80,4 @@ def judge_namespace(
         f"namespace does not meet {', '.join(rule.allowed_in.unmet(labels))}, "
         f"which {rule.name} requires"
     )
-    return NamespaceVerdict(
-        allowed=False,
-        reason=reason,
-        exemption=exemption_for(rule, namespace=namespace, name=name, now=now),
-    )
+    return NamespaceVerdict(allowed=False, reason=reason)

@@ -1,6 +1,7 @@
 """`auditor --once -f`, run as a real process: reports, exit codes and input errors."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -324,3 +325,71 @@ def test_an_out_of_range_quantity_is_an_input_error_not_a_crash() -> None:
     assert "spec.containers[0].resources.requests.cpu: '1e1000000' is out of range" in (
         result.stderr
     )
+
+
+def test_the_same_object_with_and_without_a_uid_counts_once(tmp_path: Path) -> None:
+    manifest = (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: x-mosquitto-exporter, namespace: n}\n"
+    )
+    (tmp_path / "manifest.yaml").write_text(manifest, encoding="utf-8")
+    snapshot = manifest.replace("namespace: n}", "namespace: n, uid: u-1}")
+    (tmp_path / "snapshot.yaml").write_text(snapshot, encoding="utf-8")
+    result = auditor("--once", "-f", str(tmp_path), "-o", "json")
+    assert len(json.loads(result.stdout)["findings"]) == 1
+
+
+def test_a_pod_error_is_reported_once() -> None:
+    document = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n, labels: {a: [1]}}\n"
+    result = auditor("--once", "-f", "-", stdin=document)
+    assert result.returncode == 2
+    assert result.stderr.count("metadata.labels.a: expected a string") == 1
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        pytest.param(
+            "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j, namespace: n}\n"
+            "spec: {template: {spec: {containers: []}}}\nstatus: {conditions: 5}\n",
+            id="job conditions that are not a list",
+        ),
+        pytest.param(
+            "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n"
+            "metadata: {name: m, namespace: n}\nspec: {selector: {matchExpressions: 5}}\n",
+            id="monitor expressions that are not a list",
+        ),
+    ],
+)
+def test_malformed_fields_tiergate_only_glances_at_are_no_internal_error(document: str) -> None:
+    result = auditor("--once", "-f", "-", stdin=document)
+    assert "internal error" not in result.stderr
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_an_empty_pod_namespace_variable_falls_back_to_the_default() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "auditor", "--once", "-f", "examples/compliant-snapshot.yaml"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=60,
+        env={**os.environ, "POD_NAMESPACE": ""},
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_render_into_namespace_default_explains_helm_templates_n_flag() -> None:
+    render = HELM_RENDER.replace("metadata:\n  name:", "metadata:\n  namespace: default\n  name:")
+    result = auditor(
+        "--once",
+        "-f",
+        "-",
+        "--namespace",
+        "customer-9a1c44e2",
+        "--namespace-labels",
+        "tier=starter",
+        stdin=render,
+    )
+    assert result.returncode == 2
+    assert "render with -n customer-9a1c44e2" in result.stderr

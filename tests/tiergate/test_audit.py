@@ -294,3 +294,30 @@ def test_a_missing_finding_names_the_dormant_exporter() -> None:
         ENTERPRISE, broker("customer-e1"), exporter_deployment("customer-e1", replicas=0)
     )
     assert f"its mosquitto-exporter Deployment/{EXPORTER} is dormant" in only(report).reason
+
+
+def test_an_exemption_covers_an_orphaned_service_in_an_allowed_namespace() -> None:
+    granted = Exemption(namespace="customer-e1", reason="migration in progress")
+    orphan = service("e1-mosquitto-exporter", "customer-e1", {"app": "x"})
+    finding = only(run_audit(ENTERPRISE, orphan, config=_with_exemption(granted)))
+    assert (finding.drift, finding.exempt, finding.exemption) == (
+        Drift.ORPHANED,
+        True,
+        "migration in progress",
+    )
+
+
+def test_an_orphan_in_an_exempt_namespace_says_it_was_not_judged() -> None:
+    finding = only(run_audit(service("x-mosquitto-exporter", "kube-system", {"app": "x"})))
+    assert finding.exempt
+    assert "not judged: namespace kube-system is in exemptNamespaces" in finding.reason
+
+
+def test_null_label_values_and_unread_resources_do_not_stop_an_audit() -> None:
+    exporter = exporter_deployment()
+    exporter["metadata"]["labels"] = {"app.kubernetes.io/version": None}
+    exporter["metadata"]["annotations"] = {"checksum/config": None}
+    requests = {"cpu": None, "memory": "128Mi", "ephemeral-storage": "10Ei"}
+    exporter["spec"]["template"]["spec"]["containers"][0]["resources"] = {"requests": requests}
+    finding = only(run_audit(STARTER, exporter))
+    assert (finding.requests.cpu_millicores, finding.requests.memory) == (0, "128Mi")

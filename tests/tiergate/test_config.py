@@ -78,7 +78,7 @@ def test_a_minimal_rule_gets_the_documented_defaults() -> None:
             VALID_RULE.replace(
                 'component:\n      images: ["*opencost*"]', 'component: "*opencost*"'
             ),
-            "rules.yaml: rules[0].component: Input should be a valid dictionary",
+            "rules.yaml: rules[0].component: expected a mapping",
             id="a component that is not a mapping is an error",
         ),
         pytest.param(
@@ -165,3 +165,27 @@ def test_an_unparseable_expiry_is_an_error_naming_the_formats() -> None:
     text = VALID_RULE + "    exemptions:\n      - {namespace: a, reason: r, expires: soon}\n"
     with pytest.raises(ConfigError, match=r"expires: 'soon' is neither a date \(2026-12-31\)"):
         parse_config_text(text, source="rules.yaml")
+
+
+def test_a_bare_number_is_not_taken_for_an_expiry_timestamp() -> None:
+    text = VALID_RULE + "    exemptions:\n      - {namespace: a, reason: r, expires: 20261231}\n"
+    with pytest.raises(ConfigError, match="20261231 is neither a date"):
+        parse_config_text(text, source="rules.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("rules: x\n", "rules: expected a list", id="a scalar where a list belongs"),
+        pytest.param(
+            VALID_RULE.replace('images: ["*opencost*"]', 'images: ["*opencost*"]\n      names: 3'),
+            "rules[0].component.names: expected a list",
+            id="a number where a list belongs",
+        ),
+    ],
+)
+def test_type_errors_speak_of_yaml_not_of_python(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config_text(text, source="rules.yaml")
+    assert expected in str(raised.value)
+    assert "tuple" not in str(raised.value)

@@ -144,3 +144,31 @@ def test_satellites_are_never_grouped_under_an_owner() -> None:
         services.append(service)
     report = run_audit(namespace("customer-s1"), *services)
     assert [f.name for f in report.findings] == ["a-mosquitto-exporter", "b-mosquitto-exporter"]
+
+
+def test_a_job_name_that_merely_resembles_a_cron_jobs_is_not_linked_to_it() -> None:
+    cron_job = _cron_job(suspend=False)
+    cron_job["metadata"]["name"] = "db-migrate"
+    cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"] = [
+        container("migrate", "postgres:16.4")
+    ]
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "db-migrate-29000000-x",
+            "namespace": "customer-s1",
+            "ownerReferences": [
+                {
+                    "apiVersion": "batch/v1",
+                    "kind": "Job",
+                    "name": "db-migrate-29000000",
+                    "controller": True,
+                }
+            ],
+        },
+        "spec": {"containers": [container("e", EXPORTER_IMAGE)]},
+    }
+    assert described(run_audit(STARTER, cron_job, pod)) == [
+        ("unwanted", "customer-s1", "Job", "db-migrate-29000000")
+    ]
