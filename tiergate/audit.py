@@ -14,7 +14,7 @@ from tiergate.config import Rule, TiergateConfig
 from tiergate.findings import AuditReport, Drift, Finding, ResourceFigures, Undetermined, summarize
 from tiergate.objects import KubeObject
 from tiergate.ownership import OwnerIndex, Subject, group_by_owner, standalone
-from tiergate.verdicts import NamespaceVerdict, exemption_for, judge_namespace
+from tiergate.verdicts import Exempted, NamespaceVerdict, exemption_for, judge_namespace
 
 HELM_RELEASE_ANNOTATION = "meta.helm.sh/release-name"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
@@ -35,11 +35,8 @@ class Snapshot:
     objects: Sequence[KubeObject]
 
 
-@dataclass(frozen=True)
-class _Excuse:
-    exempt: bool
-    reason: str | None
-    note: str
+_NOT_EXEMPT = Exempted(applies=False, reason="", note="")
+_SYSTEM_EXEMPT = Exempted(applies=True, reason="exemptNamespaces", note="")
 
 
 @dataclass
@@ -60,15 +57,12 @@ class _RulePass:
             exempt_namespaces=self.exempt_namespaces,
         )
 
-    def excuse(self, verdict: NamespaceVerdict, *, namespace: str, name: str) -> _Excuse:
-        """Whether a finding is exempt, the exemption's reason, and a note for the reason."""
+    def excuse(self, verdict: NamespaceVerdict, *, namespace: str, name: str) -> Exempted:
+        """The exemption a finding has: its namespace's, an admin's, or none."""
         if verdict.system_exempt:
-            return _Excuse(exempt=True, reason="exemptNamespaces", note="")
+            return _SYSTEM_EXEMPT
         exemption = exemption_for(self.rule, namespace=namespace, name=name, now=self.now)
-        if exemption is None:
-            return _Excuse(exempt=False, reason=None, note="")
-        reason = exemption.reason if exemption.applies else None
-        return _Excuse(exempt=exemption.applies, reason=reason, note=exemption.note)
+        return exemption or _NOT_EXEMPT
 
     def not_judged(self, obj: Subject | KubeObject, *, namespace: str | None, why: str) -> None:
         self.undetermined.append(
@@ -113,8 +107,8 @@ def _component_finding(
         uid=subject.obj.metadata.uid if subject.obj else None,
         dormant=dormant,
         sidecar=match.sidecar,
-        exempt=excuse.exempt,
-        exemption=excuse.reason,
+        exempt=excuse.applies,
+        exemption=excuse.reason if excuse.applies else None,
         helm_release=_helm_release(subject),
         replicas=subject.replicas if workload else 0,
         requests=ResourceFigures.of(subject.requests) if workload else ResourceFigures(),
@@ -173,7 +167,7 @@ def _judge_missing(
 
 
 def _missing_finding(
-    run: _RulePass, *, namespace: str, broker: KubeObject, dormant: Subject | None, excuse: _Excuse
+    run: _RulePass, *, namespace: str, broker: KubeObject, dormant: Subject | None, excuse: Exempted
 ) -> Finding:
     lacks = (
         f"its {run.rule.name} {dormant.kind}/{dormant.name} is dormant"
@@ -191,8 +185,8 @@ def _missing_finding(
         f"{broker.name}, but {lacks}" + excuse.note,
         fix_hint=(run.rule.expected.fix_hint if run.rule.expected else "")
         or f"deploy {run.rule.name} there",
-        exempt=excuse.exempt,
-        exemption=excuse.reason,
+        exempt=excuse.applies,
+        exemption=excuse.reason if excuse.applies else None,
     )
 
 
