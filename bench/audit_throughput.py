@@ -1,15 +1,16 @@
 """How fast `auditor --once -f` judges a large snapshot, against parsing alone.
 
 Generates a List of N tenant namespaces (a drifted cluster like examples/),
-then times, in the same run: the baseline (YAML parsing of the text with the
-same C loader) and the full pipeline (parse, validate, build the snapshot,
-audit). Prints objects per second for both and the ratio full/baseline.
+then times, in the same run: the baseline (parsing the text alone: YAML with
+the same C loader, or JSON) and the full pipeline (parse, validate, build the
+snapshot, audit). Prints objects per second for both and the ratio.
 
-    .venv/bin/python bench/audit_throughput.py [--tenants 2000] [--repeat 3]
+    .venv/bin/python bench/audit_throughput.py [--tenants 2000] [--repeat 3] [--format json]
 """
 
 import argparse
 import io
+import json
 import resource
 import time
 from datetime import UTC, datetime
@@ -113,13 +114,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tenants", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--format", choices=["yaml", "json"], default="yaml")
     args = parser.parse_args()
     items = [o for i in range(args.tenants) for o in _tenant(i)]
-    text = yaml.dump({"apiVersion": "v1", "kind": "List", "items": items}, Dumper=yaml.CSafeDumper)
+    snapshot_list = {"apiVersion": "v1", "kind": "List", "items": items}
     config = default_config()
     now = datetime.now(UTC)
-
-    baseline, _ = _best(args.repeat, lambda: yaml.load(io.StringIO(text), Loader=Loader))  # noqa: S506
+    if args.format == "json":
+        text = json.dumps(snapshot_list)
+        baseline, _ = _best(args.repeat, lambda: json.loads(text))
+    else:
+        text = yaml.dump(snapshot_list, Dumper=yaml.CSafeDumper)
+        baseline, _ = _best(args.repeat, lambda: yaml.load(io.StringIO(text), Loader=Loader))  # noqa: S506
 
     def pipeline() -> Any:
         objects = list(parse_objects(text, source="bench"))
@@ -130,10 +136,14 @@ def main() -> None:
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     counts = report.summary.counts
     print(
-        f"snapshot: {args.tenants} tenants, {len(items)} objects, {len(text) / 2**20:.1f} MiB YAML"
+        f"snapshot: {args.tenants} tenants, {len(items)} objects, "
+        f"{len(text) / 2**20:.1f} MiB of {args.format}"
     )
     print(f"findings: {counts.unwanted} unwanted, {counts.missing} missing")
-    print(f"baseline (YAML parse only): {baseline:.3f} s, {len(items) / baseline:,.0f} objects/s")
+    print(
+        f"baseline ({args.format} parse only): {baseline:.3f} s, "
+        f"{len(items) / baseline:,.0f} objects/s"
+    )
     print(f"full audit pipeline:        {full:.3f} s, {len(items) / full:,.0f} objects/s")
     print(f"ratio full/baseline: {full / baseline:.2f}x; peak RSS {peak_mib:.0f} MiB")
 
