@@ -14,7 +14,9 @@ EXPORTER = "3c44d0b1-customer-instance-mosquitto-exporter"
 HELM_RENDER = (EXAMPLES / "helm-template-starter.yaml").read_text(encoding="utf-8")
 
 
-def auditor(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def auditor(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "auditor", *args],
         input=stdin,
@@ -23,6 +25,7 @@ def auditor(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         cwd=ROOT,
         check=False,
         timeout=60,
+        env=env,
     )
 
 
@@ -367,13 +370,10 @@ def test_malformed_fields_tiergate_only_glances_at_are_no_internal_error(documen
 
 
 def test_an_empty_pod_namespace_variable_falls_back_to_the_default() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "auditor", "--once", "-f", "examples/compliant-snapshot.yaml"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-        timeout=60,
+    result = auditor(
+        "--once",
+        "-f",
+        "examples/compliant-snapshot.yaml",
         env={**os.environ, "POD_NAMESPACE": ""},
     )
     assert result.returncode == 0, result.stderr
