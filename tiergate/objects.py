@@ -260,9 +260,10 @@ def parse_object(document: Mapping[str, Any]) -> KubeObject | None:
     metadata = _section(document, kind=kind, name="metadata")
     spec = _section(document, kind=kind, name="spec")
     status = _section(document, kind=kind, name="status")
-    label = f"{kind} {metadata.get('name') or metadata.get('generateName') or ''}".rstrip()
-    if not (metadata.get("name") or metadata.get("generateName")):
+    name = metadata.get("name") or metadata.get("generateName")
+    if not name:
         raise ObjectError(f"the {kind} has no metadata.name")
+    label = f"{kind} {name}"
     template_path = pod_template_path(kind)
     fields: dict[str, Any] = {"apiVersion": api_version, "kind": kind, "metadata": metadata}
     try:
@@ -273,7 +274,8 @@ def parse_object(document: Mapping[str, Any]) -> KubeObject | None:
                 else _walk(document, path=template_path)
             )
             fields["desiredPods"] = desired_pods(kind, spec=spec, status=status)
-        fields["selectorPairs"] = _selector_pairs(kind, spec=spec)
+        if SATELLITE_GROUPS.get(kind) == api_group(api_version):
+            fields["selectorPairs"] = _selector_pairs(kind, spec=spec)
         return KubeObject.model_validate(fields)
     except ValidationError as error:
         # Name the object's own field path, not the internal podTemplate field.

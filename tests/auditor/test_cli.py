@@ -29,11 +29,9 @@ def auditor(
     )
 
 
-def audit_helm_render(*args: str) -> subprocess.CompletedProcess[str]:
-    """The example `helm template` render on stdin, judged in customer-9a1c44e2."""
-    return auditor(
-        "--once", "-f", "-", "--namespace", "customer-9a1c44e2", *args, stdin=HELM_RENDER
-    )
+def audit_helm_render(*args: str, render: str = HELM_RENDER) -> subprocess.CompletedProcess[str]:
+    """A `helm template` render (the example's by default) on stdin, judged in customer-9a1c44e2."""
+    return auditor("--once", "-f", "-", "--namespace", "customer-9a1c44e2", *args, stdin=render)
 
 
 def test_the_example_snapshot_reports_the_leftover_stack_and_the_missing_exporter() -> None:
@@ -292,18 +290,7 @@ def test_namespace_labels_that_replace_a_namespace_object_say_so(tmp_path: Path)
         "  labels: {monitoring.dedicated: 'true'}\n",
         encoding="utf-8",
     )
-    result = auditor(
-        "--once",
-        "-f",
-        str(path),
-        "-f",
-        "-",
-        "--namespace",
-        "customer-9a1c44e2",
-        "--namespace-labels",
-        "tier=starter",
-        stdin=HELM_RENDER,
-    )
+    result = audit_helm_render("-f", str(path), "--namespace-labels", "tier=starter")
     assert result.returncode == 1
     assert (
         "note: --namespace-labels replace the labels of the Namespace customer-9a1c44e2"
@@ -381,15 +368,6 @@ def test_an_empty_pod_namespace_variable_falls_back_to_the_default() -> None:
 
 def test_a_render_into_namespace_default_explains_helm_templates_n_flag() -> None:
     render = HELM_RENDER.replace("metadata:\n  name:", "metadata:\n  namespace: default\n  name:")
-    result = auditor(
-        "--once",
-        "-f",
-        "-",
-        "--namespace",
-        "customer-9a1c44e2",
-        "--namespace-labels",
-        "tier=starter",
-        stdin=render,
-    )
+    result = audit_helm_render("--namespace-labels", "tier=starter", render=render)
     assert result.returncode == 2
     assert "render with -n customer-9a1c44e2" in result.stderr
