@@ -71,6 +71,18 @@ def _cron_job(*, suspend: bool) -> dict[str, Any]:
     }
 
 
+def _exporter_pod_of_absent_job(job: str) -> dict[str, Any]:
+    """A running exporter Pod whose Job (named `job`) is not in the input."""
+    owner = {"apiVersion": "batch/v1", "kind": "Job", "name": job, "controller": True}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": f"{job}-x", "namespace": "customer-s1", "ownerReferences": [owner]},
+        "spec": {"containers": [container("e", EXPORTER_IMAGE)]},
+        "status": {"phase": "Running"},
+    }
+
+
 def test_a_suspended_cron_job_whose_job_still_runs_is_not_dormant() -> None:
     cron_job = _cron_job(suspend=True)
     job = {
@@ -99,24 +111,7 @@ def test_a_suspended_cron_job_whose_job_still_runs_is_not_dormant() -> None:
 
 def test_pods_of_an_absent_job_are_judged_through_its_cron_job() -> None:
     cron_job = _cron_job(suspend=False)
-    pod = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "name": "scrape-29000000-x",
-            "namespace": "customer-s1",
-            "ownerReferences": [
-                {
-                    "apiVersion": "batch/v1",
-                    "kind": "Job",
-                    "name": "scrape-29000000",
-                    "controller": True,
-                }
-            ],
-        },
-        "spec": {"containers": [container("e", EXPORTER_IMAGE)]},
-        "status": {"phase": "Running"},
-    }
+    pod = _exporter_pod_of_absent_job("scrape-29000000")
     assert described(run_audit(STARTER, cron_job, pod)) == [
         ("unwanted", "customer-s1", "CronJob", "scrape")
     ]
@@ -152,23 +147,7 @@ def test_a_job_name_that_merely_resembles_a_cron_jobs_is_not_linked_to_it() -> N
     cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"] = [
         container("migrate", "postgres:16.4")
     ]
-    pod = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "name": "db-migrate-29000000-x",
-            "namespace": "customer-s1",
-            "ownerReferences": [
-                {
-                    "apiVersion": "batch/v1",
-                    "kind": "Job",
-                    "name": "db-migrate-29000000",
-                    "controller": True,
-                }
-            ],
-        },
-        "spec": {"containers": [container("e", EXPORTER_IMAGE)]},
-    }
+    pod = _exporter_pod_of_absent_job("db-migrate-29000000")
     assert described(run_audit(STARTER, cron_job, pod)) == [
         ("unwanted", "customer-s1", "Job", "db-migrate-29000000")
     ]
