@@ -239,6 +239,13 @@ class ObjectError(ValueError):
     """A document that is not a usable Kubernetes object; the message says why."""
 
 
+class UnservedVersionError(ObjectError):
+    """A judged kind under an apiVersion no supported cluster serves (`extensions/v1beta1`).
+
+    Not judged, and not an input error either: the reader notes it and goes on.
+    """
+
+
 def _section(document: Mapping[str, Any], *, kind: str, name: str) -> Mapping[str, Any]:
     value = document.get(name)
     if value is None:
