@@ -12,11 +12,10 @@ from datetime import datetime
 from tiergate.classification import ComponentMatch, Role, classify, runs_expected
 from tiergate.config import Rule, TiergateConfig
 from tiergate.findings import AuditReport, Drift, Finding, ResourceFigures, Undetermined, summarize
-from tiergate.objects import KubeObject
+from tiergate.objects import HELM_RELEASE_ANNOTATION, KubeObject
 from tiergate.ownership import OwnerIndex, Subject, group_by_owner, standalone
 from tiergate.verdicts import Exempted, NamespaceVerdict, exemption_for, judge_namespace
 
-HELM_RELEASE_ANNOTATION = "meta.helm.sh/release-name"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 _KIND_ORDER = {"Namespace": 0, "Service": 2, "ServiceMonitor": 3, "PodMonitor": 3}
 _DORMANT_BECAUSE = {

@@ -49,6 +49,16 @@ def validate_dns_label(name: str) -> str:
     return name
 
 
+def validate_dns_subdomain(name: str) -> str:
+    """Most objects' names: at most 253 characters, DNS labels joined by dots."""
+    if len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
+        raise ValueError(
+            f"{name!r} must be a DNS subdomain: at most 253 lowercase alphanumerics, "
+            "'-' or '.', starting and ending with an alphanumeric"
+        )
+    return name
+
+
 LabelKey = Annotated[str, AfterValidator(validate_label_key)]
 LabelValue = Annotated[str, AfterValidator(validate_label_value)]
 DnsLabel = Annotated[str, AfterValidator(validate_dns_label)]

@@ -6,7 +6,7 @@ tiergate judges are validated; every other object is skipped, so one odd
 custom resource cannot stop an audit.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from pydantic import (
@@ -19,40 +19,21 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from tiergate.kinds import KindRole, api_group, is_judged_kind, judged_kind, unserved_version
+from tiergate.names import (
+    validate_dns_label,
+    validate_dns_subdomain,
+    validate_label_key,
+    validate_label_value,
+)
 from tiergate.quantities import Requests, checked_quantity
-from tiergate.replicas import desired_pods, pod_template_path
 from tiergate.validation import describe_errors
 
-WORKLOAD_GROUPS: Mapping[str, str] = {
-    "Pod": "",
-    "ReplicationController": "",
-    "Deployment": "apps",
-    "StatefulSet": "apps",
-    "DaemonSet": "apps",
-    "ReplicaSet": "apps",
-    "Job": "batch",
-    "CronJob": "batch",
-}
-SATELLITE_GROUPS: Mapping[str, str] = {
-    "Service": "",
-    "ServiceMonitor": "monitoring.coreos.com",
-    "PodMonitor": "monitoring.coreos.com",
-}
-NAMESPACE_GROUPS: Mapping[str, str] = {"Namespace": ""}
+__all__ = ["api_group", "is_judged_kind"]  # re-exported for the readers
 
-
-def api_group(api_version: str) -> str:
-    """`apps/v1` -> `apps`; the core group (`v1`) is ``."""
-    group, slash, _ = api_version.rpartition("/")
-    return group if slash else ""
-
-
-def is_judged_kind(kind: str, *, api_version: str) -> bool:
-    group = api_group(api_version)
-    return any(
-        groups.get(kind) == group
-        for groups in (WORKLOAD_GROUPS, SATELLITE_GROUPS, NAMESPACE_GROUPS)
-    )
+# The only annotation tiergate reads; the others are dropped as the object is read,
+# so copies of an object that differ in any other annotation still agree.
+HELM_RELEASE_ANNOTATION = "meta.helm.sh/release-name"
 
 
 class KubeModel(BaseModel):
@@ -171,7 +152,9 @@ class PodTemplate(KubeModel):
 class KubeObject(KubeModel):
     """What tiergate reads of an object, computed once when it is parsed.
 
-    `desired_pods` is how many pods the object asks to run now (0: dormant);
+    `desired_pods` is how many pods the object asks to run now (0: dormant), from
+    its spec and status; `spec_pods` is what the spec alone asks for, so copies
+    that differ only in status can be told apart from copies that conflict;
     `selector_pairs` are a satellite's equality selector pairs.
     """
 
@@ -180,6 +163,7 @@ class KubeObject(KubeModel):
     metadata: ObjectMeta = ObjectMeta()
     pod_template: PodTemplate | None = None
     desired_pods: int = 0
+    spec_pods: int = 0
     selector_pairs: dict[str, str] = Field(default_factory=dict)
 
     @property
@@ -191,48 +175,50 @@ class KubeObject(KubeModel):
         return self.metadata.name or self.metadata.generate_name
 
     @property
+    def role(self) -> KindRole | None:
+        entry = judged_kind(self.kind, api_version=self.api_version)
+        return None if entry is None else entry.role
+
+    @property
     def is_workload(self) -> bool:
-        return WORKLOAD_GROUPS.get(self.kind) == self.group and self.pod_template is not None
+        return self.role == KindRole.WORKLOAD and self.pod_template is not None
 
     @property
     def is_satellite_kind(self) -> bool:
-        return SATELLITE_GROUPS.get(self.kind) == self.group
+        return self.role == KindRole.SATELLITE
 
     @property
     def dormant(self) -> bool:
         return self.is_workload and self.desired_pods == 0
 
 
-def _walk(document: Mapping[str, Any], *, path: tuple[str, ...]) -> Any:
-    node: Any = document
-    for key in path:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(key)
-    return node
-
-
 def _selector_pairs(kind: str, *, spec: Mapping[str, Any]) -> dict[str, str]:
     """Equality pairs of a Service's selector, or of a monitor's LabelSelector.
 
     Read leniently: only equality pairs (and single-value `In`) can name the
-    component, and a monitor's selector is not validated by its CRD.
+    component, and a monitor's selector is not validated by its CRD. Pairs whose
+    key or value is not a string name nothing and are left out, never turned
+    into text (a crafted value can be an alias tree of any size).
     """
     selector = spec.get("selector")
     if not isinstance(selector, Mapping):
         return {}
     if kind == "Service":
-        return {str(k): str(v) for k, v in selector.items()}
+        return _string_pairs(selector)
     labels = selector.get("matchLabels")
-    pairs = {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
+    pairs = _string_pairs(labels) if isinstance(labels, Mapping) else {}
     expressions = selector.get("matchExpressions")
     for requirement in expressions if isinstance(expressions, list) else ():
         if not isinstance(requirement, Mapping) or requirement.get("operator") != "In":
             continue
-        values = requirement.get("values")
-        if isinstance(values, list) and len(values) == 1:
-            pairs[str(requirement.get("key"))] = str(values[0])
+        key, values = requirement.get("key"), requirement.get("values")
+        if isinstance(key, str) and isinstance(values, list) and len(values) == 1:
+            pairs.update(_string_pairs({key: values[0]}))
     return pairs
+
+
+def _string_pairs(mapping: Mapping[Any, Any]) -> dict[str, str]:
+    return {k: v for k, v in mapping.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 class ObjectError(ValueError):
@@ -255,33 +241,95 @@ def _section(document: Mapping[str, Any], *, kind: str, name: str) -> Mapping[st
     return value
 
 
-def parse_object(document: Mapping[str, Any]) -> KubeObject | None:
-    """Validate one raw object into a KubeObject; None for kinds tiergate never judges."""
-    kind, api_version = document.get("kind"), document.get("apiVersion")
-    if not isinstance(kind, str) or not kind:
-        raise ObjectError("the document has no 'kind'")
-    if not isinstance(api_version, str) or not api_version:
-        raise ObjectError(f"the {kind} has no 'apiVersion'")
-    if not is_judged_kind(kind, api_version=api_version):
-        return None
-    metadata = _section(document, kind=kind, name="metadata")
-    spec = _section(document, kind=kind, name="spec")
-    status = _section(document, kind=kind, name="status")
+def _name_rule(kind: str) -> Callable[[str], str]:
+    # A Service's name was a DNS-1035 label (no leading digit) until Kubernetes 1.36
+    # relaxed it to a DNS label (KEP-5311); the relaxed rule refuses no name a
+    # supported cluster accepts.
+    if kind in ("Namespace", "Service"):
+        return validate_dns_label
+    return validate_dns_subdomain
+
+
+def _checked(value: Any, *, field: str, rule: Callable[[str], str]) -> None:
+    """Apply a name rule to a string value; other types are left to the typed view."""
+    if isinstance(value, str) and value:
+        try:
+            rule(value)
+        except ValueError as error:
+            raise ValueError(f"{field}: {error}") from error
+
+
+def _checked_metadata(metadata: Mapping[str, Any], *, kind: str) -> dict[str, Any]:
+    """The metadata tiergate reads, its names and labels checked as the API server does."""
+    _checked(metadata.get("name"), field="metadata.name", rule=_name_rule(kind))
+    _checked(metadata.get("namespace"), field="metadata.namespace", rule=validate_dns_label)
+    labels = metadata.get("labels")
+    for key, value in labels.items() if isinstance(labels, Mapping) else ():
+        _checked(key, field="metadata.labels", rule=validate_label_key)
+        _checked(value, field=f"metadata.labels[{key}]", rule=validate_label_value)
+    checked = dict(metadata)
+    annotations = metadata.get("annotations")
+    if isinstance(annotations, Mapping):
+        release = annotations.get(HELM_RELEASE_ANNOTATION)
+        checked["annotations"] = {} if release is None else {HELM_RELEASE_ANNOTATION: release}
+    return checked
+
+
+def _display_name(metadata: Mapping[str, Any], *, kind: str) -> str:
     name = metadata.get("name") or metadata.get("generateName")
     if not name:
         raise ObjectError(f"the {kind} has no metadata.name")
-    label = f"{kind} {name}"
-    template_path = pod_template_path(kind)
-    fields: dict[str, Any] = {"apiVersion": api_version, "kind": kind, "metadata": metadata}
+    if not isinstance(name, str):
+        raise ObjectError(f"the {kind}'s metadata.name must be a string")
+    return name
+
+
+def parse_object(document: Mapping[str, Any]) -> KubeObject | None:
+    """Validate one raw object into a KubeObject; None for kinds tiergate never judges.
+
+    Raises UnservedVersionError for a judged kind under an apiVersion that no
+    supported cluster serves, and ObjectError for anything the API would refuse.
+    """
+    kind, api_version = document.get("kind"), document.get("apiVersion")
+    if not isinstance(kind, str) or not kind:
+        raise ObjectError("kind must be a non-empty string" if kind else "the document has no 'kind'")
+    if not isinstance(api_version, str) or not api_version:
+        raise ObjectError(
+            f"the {kind}'s apiVersion must be a non-empty string"
+            if api_version
+            else f"the {kind} has no 'apiVersion'"
+        )
+    entry = judged_kind(kind, api_version=api_version)
+    if entry is None:
+        unserved = unserved_version(kind, api_version=api_version)
+        if unserved is None:
+            return None
+        metadata = document.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, Mapping) else None
+        raise UnservedVersionError(
+            f"{kind} {name or '(unnamed)'}: not judged: {api_version} is not served by "
+            f"Kubernetes >= 1.30 (the {kind} is {unserved.api_version} there)"
+        )
+    metadata = _section(document, kind=kind, name="metadata")
+    spec = _section(document, kind=kind, name="spec")
+    status = _section(document, kind=kind, name="status")
+    label = f"{kind} {_display_name(metadata, kind=kind)}"
+    template_path = entry.template_path
     try:
-        if template_path is not None:
+        fields: dict[str, Any] = {
+            "apiVersion": api_version,
+            "kind": kind,
+            "metadata": _checked_metadata(metadata, kind=kind),
+        }
+        if template_path is not None and entry.count_pods is not None:
             fields["podTemplate"] = (
                 {"metadata": metadata, "spec": spec}
                 if kind == "Pod"
-                else _walk(document, path=template_path)
+                else _template(document, path=template_path)
             )
-            fields["desiredPods"] = desired_pods(kind, spec=spec, status=status)
-        if SATELLITE_GROUPS.get(kind) == api_group(api_version):
+            fields["desiredPods"] = entry.count_pods(spec, status=status)
+            fields["specPods"] = entry.count_pods(spec, status={})
+        if entry.role == KindRole.SATELLITE:
             fields["selectorPairs"] = _selector_pairs(kind, spec=spec)
         return KubeObject.model_validate(fields)
     except ValidationError as error:
@@ -297,3 +345,13 @@ def parse_object(document: Mapping[str, Any]) -> KubeObject | None:
         raise ObjectError(f"{label}: {'; '.join(problems)}") from error
     except ValueError as error:
         raise ObjectError(f"{label}: {error}") from error
+
+
+def _template(document: Mapping[str, Any], *, path: tuple[str, ...]) -> Any:
+    """The pod template at `path`; a workload without one is refused, as the API refuses it."""
+    node: Any = document
+    for key in path:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    if node is None:
+        raise ValueError(f"{'.'.join(path)}: a {document['kind']} needs a pod template")
+    return node

@@ -11,25 +11,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from tiergate.classification import ComponentMatch
-from tiergate.objects import KubeObject, OwnerReference, api_group
+from tiergate.kinds import JUDGED_KINDS, api_group
+from tiergate.objects import KubeObject, OwnerReference
 from tiergate.quantities import Requests
 
 ObjectKey = tuple[str | None, str, str]
 
-# (group, kind) of the controllers that create each kind.
-_CONTROLLERS: Mapping[str, frozenset[tuple[str, str]]] = {
-    "Pod": frozenset(
-        {
-            ("apps", "ReplicaSet"),
-            ("apps", "StatefulSet"),
-            ("apps", "DaemonSet"),
-            ("batch", "Job"),
-            ("", "ReplicationController"),
-        }
-    ),
-    "ReplicaSet": frozenset({("apps", "Deployment")}),
-    "Job": frozenset({("batch", "CronJob")}),
-}
 _MAX_OWNER_DEPTH = 3
 # A CronJob names its Jobs `<cronjob>-<scheduled time in minutes since the epoch>`.
 _SCHEDULED_JOB = re.compile(r"^(?P<cron_job>.+)-\d{8,}$")
@@ -94,10 +81,14 @@ def _images(obj: KubeObject) -> frozenset[str]:
 
 
 def _is_controller_of(ref: OwnerReference, *, kind: str) -> bool:
-    allowed = _CONTROLLERS.get(kind, frozenset())
-    if not ref.api_version:  # hand-written manifests may leave it out
-        return any(ref.kind == owner_kind for _, owner_kind in allowed)
-    return (api_group(ref.api_version), ref.kind) in allowed
+    """Is `ref` one of the built-in controllers that create objects of `kind`?"""
+    created_by = next((k.created_by for k in JUDGED_KINDS if k.kind == kind), frozenset())
+    if ref.kind not in created_by:
+        return False
+    # Hand-written manifests may leave the apiVersion out.
+    return not ref.api_version or any(
+        k.kind == ref.kind and k.group == api_group(ref.api_version) for k in JUDGED_KINDS
+    )
 
 
 class OwnerIndex:
