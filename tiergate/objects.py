@@ -292,7 +292,9 @@ def parse_object(document: Mapping[str, Any]) -> KubeObject | None:
     """
     kind, api_version = document.get("kind"), document.get("apiVersion")
     if not isinstance(kind, str) or not kind:
-        raise ObjectError("kind must be a non-empty string" if kind else "the document has no 'kind'")
+        raise ObjectError(
+            "kind must be a non-empty string" if kind else "the document has no 'kind'"
+        )
     if not isinstance(api_version, str) or not api_version:
         raise ObjectError(
             f"the {kind}'s apiVersion must be a non-empty string"

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from tiergate.classification import ComponentMatch, Role, classify, image_matches, runs_expected
 from tiergate.config import MOSQUITTO_EXPORTER_RULE
 from tiergate.images import ImageReference, parse_image
-from tiergate.objects import KubeObject, ObjectError, parse_object
+from tiergate.objects import KubeObject, ObjectError, UnservedVersionError, parse_object
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "classification.yaml"
 
@@ -187,3 +187,35 @@ def test_an_image_glob_sees_the_tag_or_digest_only_when_it_names_one(
     glob: str, image: str, matches: bool
 ) -> None:
     assert (image_matches((glob,), image=image) is not None) is matches
+
+
+@pytest.mark.parametrize(
+    ("kind", "api_version", "served"),
+    [
+        ("Deployment", "extensions/v1beta1", "apps/v1"),
+        ("Deployment", "apps/v1beta2", "apps/v1"),
+        ("DaemonSet", "extensions/v1beta1", "apps/v1"),
+        ("CronJob", "batch/v1beta1", "batch/v1"),
+        ("ServiceMonitor", "monitoring.coreos.com/v1alpha1", "monitoring.coreos.com/v1"),
+        ("Pod", "v1beta1", "v1"),
+    ],
+)
+def test_a_judged_kind_under_an_unserved_api_version_is_not_judged_and_says_so(
+    kind: str, api_version: str, served: str
+) -> None:
+    document = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "metrics"}}
+    with pytest.raises(UnservedVersionError) as raised:
+        parse_object(document)
+    assert f"{kind} metrics: not judged: {api_version} is not served" in str(raised.value)
+    assert f"the {kind} is {served} there" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("kind", "api_version"),
+    [("Service", "serving.knative.dev/v1"), ("Deployment", "example.com/v1")],
+)
+def test_a_kind_of_another_group_that_shares_a_judged_kinds_name_is_skipped(
+    kind: str, api_version: str
+) -> None:
+    document = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "metrics"}}
+    assert parse_object(document) is None
