@@ -13,7 +13,13 @@ from tiergate.classification import ComponentMatch, Role, classify, runs_expecte
 from tiergate.config import Rule, TiergateConfig
 from tiergate.findings import AuditReport, Drift, Finding, ResourceFigures, Undetermined, summarize
 from tiergate.objects import HELM_RELEASE_ANNOTATION, KubeObject
-from tiergate.ownership import OwnerIndex, Subject, group_by_owner, standalone
+from tiergate.ownership import (
+    OwnerIndex,
+    Subject,
+    group_by_owner,
+    is_rollout_history,
+    standalone,
+)
 from tiergate.verdicts import Exempted, NamespaceVerdict, exemption_for, judge_namespace
 
 INSTANCE_LABEL = "app.kubernetes.io/instance"
@@ -90,6 +96,12 @@ def _component_finding(
     excuse = run.excuse(verdict, namespace=subject.namespace or "", name=subject.name)
     if dormant:
         reason += f"; dormant: {_DORMANT_BECAUSE.get(subject.basis.kind, 'scaled to zero')}"
+    if subject.obj is not None and not subject.owner_matches and workload:
+        runs = ", ".join(sorted({f"{m.kind} {m.name}" for m in subject.members}))
+        reason += (
+            f"; the {subject.kind}'s current template does not run it, but {runs} "
+            "of an unfinished rollout still does"
+        )
     if match.sidecar:
         reason += "; runs as a sidecar, so it is never remediated automatically"
     return Finding(
@@ -194,6 +206,8 @@ def _audit_rule(run: _RulePass, *, index: OwnerIndex) -> None:
     satellites: list[Subject] = []
     brokers: list[KubeObject] = []
     for obj in run.snapshot.objects:
+        if is_rollout_history(obj):
+            continue
         match = classify(obj, rule=run.rule)
         if match is not None and match.role == Role.WORKLOAD:
             workloads.append((obj, match))

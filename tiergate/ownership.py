@@ -31,7 +31,10 @@ class Subject:
     """What a finding is about: the outermost owner and the matched objects under it.
 
     `obj` is None when that owner is not in the input (a snapshot of Pods only);
-    the report then names it from the ownerReference.
+    the report then names it from the ownerReference. `owner_matches` says
+    whether the owner's own template is the component; when it is not, only its
+    members still run it (a rollout away from the component, half done), and
+    they alone are judged and costed.
     """
 
     namespace: str | None
@@ -40,18 +43,19 @@ class Subject:
     obj: KubeObject | None
     match: ComponentMatch
     members: list[KubeObject] = field(default_factory=list)
+    owner_matches: bool = False
 
     @property
     def basis(self) -> KubeObject:
-        """The object whose pod template describes the subject best."""
-        if self.obj is not None:
+        """The object whose pod template describes what runs best."""
+        if self.obj is not None and self.owner_matches:
             return self.obj
         return next((m for m in self.members if m.kind != "Pod"), self.members[0])
 
     @property
     def replicas(self) -> int:
         """Pods running or asked for: a suspended CronJob's running Job still counts."""
-        wanted = self.obj.desired_pods if self.obj is not None else 0
+        wanted = self.obj.desired_pods if self.obj is not None and self.owner_matches else 0
         pods = sum(m.desired_pods for m in self.members if m.kind == "Pod")
         children = sum(
             m.desired_pods for m in self.members if m is not self.obj and m.kind != "Pod"
@@ -88,6 +92,22 @@ def _is_controller_of(ref: OwnerReference, *, kind: str) -> bool:
     # Hand-written manifests may leave the apiVersion out.
     return not ref.api_version or any(
         k.kind == ref.kind and k.group == api_group(ref.api_version) for k in JUDGED_KINDS
+    )
+
+
+def is_rollout_history(obj: KubeObject) -> bool:
+    """A Deployment's ReplicaSet at 0 replicas: a past revision kept for rollback.
+
+    What an old revision ran is not what runs now, so it is never drift; the
+    Deployment's current template, and any ReplicaSet that still runs pods,
+    are judged instead.
+    """
+    ref = obj.metadata.controller_reference
+    return (
+        obj.kind == "ReplicaSet"
+        and obj.desired_pods == 0
+        and ref is not None
+        and _is_controller_of(ref, kind=obj.kind)
     )
 
 
@@ -156,6 +176,7 @@ def group_by_owner(
             subjects[key] = subject
         if top is obj:
             subject.match = match  # the owner's own classification wins
+            subject.owner_matches = True
         subject.members.append(obj)
     return list(subjects.values())
 

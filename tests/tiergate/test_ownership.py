@@ -151,3 +151,67 @@ def test_a_job_name_that_merely_resembles_a_cron_jobs_is_not_linked_to_it() -> N
     assert described(run_audit(STARTER, cron_job, pod)) == [
         ("unwanted", "customer-s1", "Job", "db-migrate-29000000")
     ]
+
+
+def _replica_set(owner: dict[str, Any], *, name: str, replicas: int, image: str) -> dict[str, Any]:
+    """A ReplicaSet of `owner` at one of its revisions: its own image and replica count."""
+    revision = deployment(name, owner["metadata"]["namespace"], container("c", image))
+    replica_set = owned("ReplicaSet", name, owner)
+    replica_set["spec"] = {**revision["spec"], "replicas": replicas}
+    return replica_set
+
+
+def test_an_old_replica_set_at_zero_that_ran_the_exporter_is_history_not_drift() -> None:
+    api = deployment("api", "customer-s1", container("api", "example/api:2"), replicas=3)
+    old = _replica_set(api, name="api-5d9f", replicas=0, image=EXPORTER_IMAGE)
+    report = run_audit(STARTER, api, old)
+    assert (report.findings, report.complete) == ([], True)
+
+
+def test_a_rollout_that_removed_an_exporter_sidecar_leaves_no_drift_behind() -> None:
+    broker = deployment("mosquitto", "customer-s1", container("broker", "eclipse-mosquitto:2"))
+    old = owned("ReplicaSet", "mosquitto-7f6c", broker)
+    old["spec"] = {**old["spec"], "replicas": 0}
+    old["spec"]["template"] = {
+        "metadata": {"labels": {"app": "mosquitto"}},
+        "spec": {
+            "containers": [
+                container("broker", "eclipse-mosquitto:2"),
+                container("exporter", EXPORTER_IMAGE),
+            ]
+        },
+    }
+    assert run_audit(STARTER, broker, old).findings == []
+
+
+def test_an_old_replica_set_at_zero_is_history_even_when_its_deployment_is_absent() -> None:
+    api = deployment("api", "customer-s1", container("api", "example/api:2"))
+    old = _replica_set(api, name="api-5d9f", replicas=0, image=EXPORTER_IMAGE)
+    assert run_audit(STARTER, old).findings == []
+
+
+def test_a_replica_set_at_zero_that_no_deployment_owns_is_still_dormant_drift() -> None:
+    bare = deployment(EXPORTER, "customer-s1", container("e", EXPORTER_IMAGE), replicas=0)
+    bare["kind"] = "ReplicaSet"
+    (finding,) = run_audit(STARTER, bare).findings
+    assert (finding.kind, finding.dormant) == ("ReplicaSet", True)
+
+
+def test_a_rollout_away_from_the_exporter_is_judged_and_costed_by_what_still_runs() -> None:
+    api = deployment("api", "customer-s1", container("api", "example/api:2"), replicas=3)
+    old = _replica_set(api, name="api-5d9f", replicas=1, image=EXPORTER_IMAGE)
+    new = _replica_set(api, name="api-6c4b", replicas=2, image="example/api:2")
+    report = run_audit(STARTER, api, old, new)
+    (finding,) = report.findings
+    assert (finding.kind, finding.name, finding.replicas) == ("Deployment", "api", 1)
+    assert (finding.requests.cpu, finding.dormant) == ("100m", False)
+    assert "current template does not run it, but ReplicaSet api-5d9f" in finding.reason
+
+
+def test_a_rollout_towards_the_exporter_is_costed_by_the_deployments_replicas() -> None:
+    exporter = deployment(EXPORTER, "customer-s1", container("e", EXPORTER_IMAGE), replicas=3)
+    new = _replica_set(exporter, name=f"{EXPORTER}-6c4b", replicas=1, image=EXPORTER_IMAGE)
+    old = _replica_set(exporter, name=f"{EXPORTER}-5d9f", replicas=0, image="example/e:1")
+    (finding,) = run_audit(STARTER, exporter, new, old).findings
+    assert (finding.kind, finding.replicas, finding.requests.cpu) == ("Deployment", 3, "300m")
+    assert "rollout" not in finding.reason
