@@ -33,7 +33,7 @@ def _state(finding: Finding) -> str:
     if finding.dormant:
         notes.append("dormant")
     if finding.sidecar:
-        notes.append("sidecar")
+        notes.append("init container" if finding.init_container else "sidecar")
     if finding.exempt:
         notes.append("exempt")
     if finding.helm_release:

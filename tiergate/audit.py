@@ -102,7 +102,13 @@ def _component_finding(
             f"; the {subject.kind}'s current template does not run it, but {runs} "
             "of an unfinished rollout still does"
         )
-    if match.sidecar:
+    if match.init_container:
+        reason += (
+            "; runs only as an init container that runs to completion before the pod's "
+            "other containers start (no steady requests); it shares the pod with them, "
+            "so it is never remediated automatically"
+        )
+    elif match.sidecar:
         reason += "; runs as a sidecar, so it is never remediated automatically"
     return Finding(
         rule=run.rule.name,
@@ -118,6 +124,7 @@ def _component_finding(
         uid=subject.obj.metadata.uid if subject.obj else None,
         dormant=dormant,
         sidecar=match.sidecar,
+        init_container=match.init_container,
         exempt=excuse.applies,
         exemption=excuse.reason if excuse.applies else None,
         helm_release=_helm_release(subject),

@@ -27,6 +27,8 @@ class ComponentMatch:
     `sidecar` means the component runs next to other containers in the same pod,
     so removing the workload would remove those too; `containers` names the
     component's own containers (all of them unless it is a sidecar).
+    `init_container` says the component is only a run-to-completion init
+    container of that pod: it ran before the others started and costs nothing now.
     """
 
     rule: Rule
@@ -34,6 +36,7 @@ class ComponentMatch:
     matched_by: str
     sidecar: bool = False
     containers: frozenset[str] | None = None
+    init_container: bool = False
 
 
 def image_matches(globs: tuple[str, ...], *, image: str) -> str | None:
@@ -57,13 +60,15 @@ def _matching_containers(rule: Rule, *, containers: tuple[Container, ...]) -> li
 def _classify_workload(obj: KubeObject, *, spec: PodSpec, rule: Rule) -> ComponentMatch | None:
     by_image = _matching_containers(rule, containers=spec.all_containers())
     if by_image:
-        others = [c for c in spec.long_running_containers() if c not in by_image]
+        running = spec.long_running_containers()
+        others = [c for c in running if c not in by_image]
         return ComponentMatch(
             rule=rule,
             role=Role.WORKLOAD,
             matched_by=f"image {by_image[0].image}",
             sidecar=bool(others),
             containers=frozenset(c.name for c in by_image) if others else None,
+            init_container=bool(others) and not any(c in running for c in by_image),
         )
     matched_by = _name_or_labels(obj, rule=rule)
     if matched_by is None:

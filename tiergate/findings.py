@@ -57,6 +57,7 @@ class Finding(ReportModel):
     uid: str | None = None
     dormant: bool = False
     sidecar: bool = False
+    init_container: bool = False
     exempt: bool = False
     exemption: str | None = None
     helm_release: str | None = None

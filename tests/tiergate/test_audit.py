@@ -321,3 +321,19 @@ def test_null_label_values_and_unread_resources_do_not_stop_an_audit() -> None:
     exporter["spec"]["template"]["spec"]["containers"][0]["resources"] = {"requests": requests}
     finding = only(run_audit(STARTER, exporter))
     assert (finding.requests.cpu_millicores, finding.requests.memory) == (0, "128Mi")
+
+
+def test_an_exporter_init_container_is_reported_as_one_with_no_steady_cost() -> None:
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "warmup", "namespace": "customer-s1"},
+        "spec": {
+            "initContainers": [container("exporter", EXPORTER_IMAGE)],
+            "containers": [container("app", "example/api:2")],
+        },
+    }
+    (finding,) = run_audit(STARTER, pod).findings
+    assert (finding.sidecar, finding.init_container, finding.requests.cpu) == (True, True, "0m")
+    assert "runs only as an init container that runs to completion" in finding.reason
+    assert "runs as a sidecar" not in finding.reason

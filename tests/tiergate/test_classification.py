@@ -26,6 +26,7 @@ class _Fixture(BaseModel):
 class Expectation(_Fixture):
     role: Role | None
     sidecar: bool | None = None
+    init_container: bool | None = Field(default=None, alias="initContainer")
     containers: frozenset[str] | None = None
     matched_by: str | None = Field(default=None, alias="matchedBy")
 
@@ -110,6 +111,8 @@ def test_an_object_is_the_component_exactly_as_the_design_counts_it(case: Classi
     assert match.role == expect.role
     if expect.sidecar is not None:
         assert match.sidecar is expect.sidecar
+    if expect.init_container is not None:
+        assert match.init_container is expect.init_container
     if expect.containers is not None:
         assert match.containers == expect.containers
     if expect.matched_by is not None:
