@@ -41,7 +41,6 @@ class Snapshot:
 
 
 _NOT_EXEMPT = Exempted(applies=False, reason="", note="")
-_SYSTEM_EXEMPT = Exempted(applies=True, reason="exemptNamespaces", note="")
 
 
 @dataclass
@@ -49,6 +48,7 @@ class _RulePass:
     rule: Rule
     snapshot: Snapshot
     exempt_namespaces: frozenset[str]
+    own_namespace: str
     now: datetime
     findings: list[Finding] = field(default_factory=list)
     undetermined: list[Undetermined] = field(default_factory=list)
@@ -60,12 +60,13 @@ class _RulePass:
             namespace=namespace,
             labels=labels,
             exempt_namespaces=self.exempt_namespaces,
+            own_namespace=self.own_namespace,
         )
 
     def excuse(self, verdict: NamespaceVerdict, *, namespace: str, name: str) -> Exempted:
         """The exemption a finding has: its namespace's, an admin's, or none."""
         if verdict.system_exempt:
-            return _SYSTEM_EXEMPT
+            return Exempted(applies=True, reason=verdict.system_exempt, note="")
         exemption = exemption_for(self.rule, namespace=namespace, name=name, now=self.now)
         return exemption or _NOT_EXEMPT
 
@@ -245,7 +246,13 @@ def audit(
     findings: list[Finding] = []
     undetermined: list[Undetermined] = []
     for rule in config.rules:
-        run = _RulePass(rule=rule, snapshot=snapshot, exempt_namespaces=exempt, now=now)
+        run = _RulePass(
+            rule=rule,
+            snapshot=snapshot,
+            exempt_namespaces=exempt,
+            own_namespace=own_namespace,
+            now=now,
+        )
         _audit_rule(run, index=index)
         findings += run.findings
         undetermined += run.undetermined

@@ -22,12 +22,16 @@ class Exempted:
 
 @dataclass(frozen=True)
 class NamespaceVerdict:
-    """`allowed` is only meaningful when `undetermined` is False."""
+    """`allowed` is only meaningful when `undetermined` is False.
+
+    `system_exempt` names why nothing is judged in the namespace (it is in
+    exemptNamespaces, or it is tiergate's own); empty when it is judged.
+    """
 
     allowed: bool
     undetermined: bool = False
     reason: str = ""
-    system_exempt: bool = False
+    system_exempt: str = ""
 
 
 def exemption_for(rule: Rule, *, namespace: str, name: str, now: datetime) -> Exempted | None:
@@ -52,6 +56,7 @@ def judge_namespace(
     namespace: str | None,
     labels: Mapping[str, str] | None,
     exempt_namespaces: frozenset[str],
+    own_namespace: str,
 ) -> NamespaceVerdict:
     """Judge `rule`'s component in `namespace` (labels or None) by the labels alone.
 
@@ -62,11 +67,13 @@ def judge_namespace(
         return NamespaceVerdict(
             allowed=False, undetermined=True, reason="the object names no namespace"
         )
-    if namespace in exempt_namespaces:
+    if namespace == own_namespace or namespace in exempt_namespaces:
+        exempt_as = "tiergate's own namespace" if namespace == own_namespace else "exemptNamespaces"
         return NamespaceVerdict(
             allowed=labels is not None and rule.allowed_in.matches(labels),
-            reason=f"not judged: namespace {namespace} is in exemptNamespaces",
-            system_exempt=True,
+            reason=f"not judged: namespace {namespace} is "
+            + ("tiergate's own namespace" if namespace == own_namespace else "in exemptNamespaces"),
+            system_exempt=exempt_as,
         )
     if labels is None:
         return NamespaceVerdict(

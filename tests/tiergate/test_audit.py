@@ -337,3 +337,9 @@ def test_an_exporter_init_container_is_reported_as_one_with_no_steady_cost() -> 
     assert (finding.sidecar, finding.init_container, finding.requests.cpu) == (True, True, "0m")
     assert "runs only as an init container that runs to completion" in finding.reason
     assert "runs as a sidecar" not in finding.reason
+
+
+def test_a_component_in_tiergates_own_namespace_says_it_is_tiergates_own() -> None:
+    finding = only(run_audit(exporter_deployment("tiergate-system")))
+    assert (finding.exempt, finding.exemption) == (True, "tiergate's own namespace")
+    assert finding.reason.startswith("not judged: namespace tiergate-system is tiergate's own")
