@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from enum import StrEnum
 
 from tiergate.findings import AuditReport, Finding
+from tiergate.text import printable
 
 
 class OutputFormat(StrEnum):
@@ -43,8 +44,15 @@ def _state(finding: Finding) -> str:
 
 def _rows(report: AuditReport) -> list[tuple[str, ...]]:
     return [
-        (f.drift, f.rule, f.namespace, f"{f.kind}/{f.name}", _state(f)) for f in report.findings
+        tuple(printable(cell) for cell in (f.drift, f.rule, f.namespace, f"{f.kind}/{f.name}"))
+        + (printable(_state(f)),)
+        for f in report.findings
     ]
+
+
+def _lines(lines: list[str]) -> str:
+    """The report's text; every line printable, so no object can add or repaint one."""
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def _fixes(report: AuditReport) -> list[str]:
@@ -116,12 +124,12 @@ def render_table(report: AuditReport) -> str:
     if fixes:
         lines += ["", "Fix:"] + [f"  {line}" for line in fixes]
     lines += ["", *_summary_lines(report)]
-    return "\n".join(lines) + "\n"
+    return _lines(lines)
 
 
 def _cell(text: str) -> str:
-    """Text that stays inside one markdown table cell and is shown literally."""
-    escaped = "".join(f"\\{c}" if c in "\\|*_`[]<>" else c for c in text)
+    """Text that stays on its line (and in its table cell) and is shown literally."""
+    escaped = "".join(f"\\{c}" if c in "\\|*_`[]<>#" else c for c in printable(text))
     return " ".join(escaped.split())
 
 
@@ -141,13 +149,14 @@ def render_markdown(report: AuditReport) -> str:
     if report.undetermined:
         lines += ["", "## Undetermined", ""]
         lines += [
-            f"- `{u.namespace or '(no namespace)'}` {u.kind}/{u.name}: {u.reason}"
+            f"- {_cell(u.namespace or '(no namespace)')} {_cell(f'{u.kind}/{u.name}')}: "
+            f"{_cell(u.reason)}"
             for u in report.undetermined
         ]
     fixes = _fixes(report)
     if fixes:
-        lines += ["", "## Fix", ""] + [f"- {line}" for line in fixes]
-    return "\n".join(lines) + "\n"
+        lines += ["", "## Fix", ""] + [f"- {_cell(line)}" for line in fixes]
+    return _lines(lines)
 
 
 def render_json(report: AuditReport) -> str:
