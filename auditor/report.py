@@ -44,8 +44,10 @@ def _state(finding: Finding) -> str:
 
 def _rows(report: AuditReport) -> list[tuple[str, ...]]:
     return [
-        tuple(printable(cell) for cell in (f.drift, f.rule, f.namespace, f"{f.kind}/{f.name}"))
-        + (printable(_state(f)),)
+        tuple(
+            printable(cell)
+            for cell in (f.drift, f.rule, f.namespace, f"{f.kind}/{f.name}", _state(f))
+        )
         for f in report.findings
     ]
 
