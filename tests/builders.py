@@ -7,6 +7,8 @@ from tiergate.audit import Snapshot, audit
 from tiergate.config import TiergateConfig, default_config
 from tiergate.findings import AuditReport
 from tiergate.objects import KubeObject, parse_object
+from tiergate.records import WorkloadRecord
+from tiergate.sieve import Sieve
 
 EXPORTER_IMAGE = "sapcc/mosquitto-exporter:0.8.0"
 BROKER_IMAGE = "eclipse-mosquitto:2.0.18"
@@ -104,13 +106,22 @@ ENTERPRISE = namespace("customer-e1", tier="enterprise", **{"monitoring.dedicate
 
 
 def run_audit(*documents: dict[str, Any], config: TiergateConfig | None = None) -> AuditReport:
-    """Audit the documents, namespaces taken from the Namespace objects among them."""
-    objects = parse_all(*documents)
+    """Audit the documents through the sieve, as the programs do.
+
+    Namespaces are taken from the Namespace objects among them.
+    """
+    config = config or default_config()
+    sieve = Sieve(config)
+    kept = [k for k in map(sieve.keep, documents) if k is not None]
+    objects = [k for k in kept if isinstance(k, KubeObject)]
     namespaces = {o.name: o.metadata.labels for o in objects if o.kind == "Namespace"}
-    snapshot = Snapshot(namespaces=namespaces, objects=objects)
-    return audit(
-        snapshot, config=config or default_config(), own_namespace="tiergate-system", now=NOW
+    snapshot = Snapshot(
+        namespaces=namespaces,
+        objects=objects,
+        records=[k for k in kept if isinstance(k, WorkloadRecord)],
+        seen=len(kept) + sieve.dropped,
     )
+    return audit(snapshot, config=config, own_namespace="tiergate-system", now=NOW)
 
 
 def described(report: AuditReport) -> list[tuple[str, str, str, str]]:

@@ -20,6 +20,7 @@ from tiergate.ownership import (
     is_rollout_history,
     standalone,
 )
+from tiergate.records import Workload, WorkloadRecord
 from tiergate.verdicts import Exempted, NamespaceVerdict, exemption_for, judge_namespace
 
 INSTANCE_LABEL = "app.kubernetes.io/instance"
@@ -34,10 +35,18 @@ _DORMANT_BECAUSE = {
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What the cluster (or a set of files) holds; `namespaces` maps name -> labels."""
+    """What the cluster (or a set of files) holds; `namespaces` maps name -> labels.
+
+    `objects` are typed views (Namespaces and possible components), `records`
+    the other workloads a judgement may need (owners, brokers: see
+    tiergate.sieve); `seen` counts every object of a judged kind that was read,
+    the dropped ones included.
+    """
 
     namespaces: Mapping[str, Mapping[str, str]]
     objects: Sequence[KubeObject]
+    records: Sequence[WorkloadRecord] = ()
+    seen: int | None = None
 
 
 _NOT_EXEMPT = Exempted(applies=False, reason="", note="")
@@ -70,7 +79,7 @@ class _RulePass:
         exemption = exemption_for(self.rule, namespace=namespace, name=name, now=self.now)
         return exemption or _NOT_EXEMPT
 
-    def not_judged(self, obj: Subject | KubeObject, *, namespace: str | None, why: str) -> None:
+    def not_judged(self, obj: Subject | Workload, *, namespace: str | None, why: str) -> None:
         self.undetermined.append(
             Undetermined(
                 rule=self.rule.name, namespace=namespace, kind=obj.kind, name=obj.name, reason=why
@@ -122,7 +131,7 @@ def _component_finding(
         fix_hint=_orphan_fix(run.rule, subject=subject, verdict=verdict)
         if drift == Drift.ORPHANED
         else run.rule.fix_hint,
-        uid=subject.obj.metadata.uid if subject.obj else None,
+        uid=subject.obj.uid if subject.obj else None,
         dormant=dormant,
         sidecar=match.sidecar,
         init_container=match.init_container,
@@ -162,12 +171,12 @@ def _judge_subject(run: _RulePass, *, subject: Subject, with_workload: set[str |
 
 
 def _judge_missing(
-    run: _RulePass, *, brokers: list[KubeObject], components: Mapping[str | None, Subject]
+    run: _RulePass, *, brokers: list[Workload], components: Mapping[str | None, Subject]
 ) -> None:
     """Allowed namespaces that run the broker but no running component."""
     seen: set[str | None] = set()
     for broker in brokers:
-        namespace = broker.metadata.namespace
+        namespace = broker.namespace
         component = components.get(namespace)
         if namespace in seen or (component is not None and component.replicas > 0):
             continue
@@ -186,7 +195,7 @@ def _judge_missing(
 
 
 def _missing_finding(
-    run: _RulePass, *, namespace: str, broker: KubeObject, dormant: Subject | None, excuse: Exempted
+    run: _RulePass, *, namespace: str, broker: Workload, dormant: Subject | None, excuse: Exempted
 ) -> Finding:
     lacks = (
         f"its {run.rule.name} {dormant.kind}/{dormant.name} is dormant"
@@ -212,7 +221,9 @@ def _missing_finding(
 def _audit_rule(run: _RulePass, *, index: OwnerIndex) -> None:
     workloads: list[tuple[KubeObject, ComponentMatch]] = []
     satellites: list[Subject] = []
-    brokers: list[KubeObject] = []
+    brokers: list[Workload] = [
+        r for r in run.snapshot.records if r.desired_pods and runs_expected(r, rule=run.rule)
+    ]
     for obj in run.snapshot.objects:
         if is_rollout_history(obj):
             continue
@@ -241,7 +252,7 @@ def audit(
     snapshot: Snapshot, *, config: TiergateConfig, own_namespace: str, now: datetime
 ) -> AuditReport:
     """Judge every object of the snapshot against every rule of the config."""
-    index = OwnerIndex(snapshot.objects)
+    index = OwnerIndex([*snapshot.objects, *snapshot.records])
     exempt = config.exempt_namespace_set(own_namespace=own_namespace)
     findings: list[Finding] = []
     undetermined: list[Undetermined] = []
@@ -266,7 +277,9 @@ def audit(
             findings,
             undetermined=undetermined,
             namespaces=len(snapshot.namespaces),
-            objects=len(snapshot.objects),
+            objects=len(snapshot.objects) + len(snapshot.records)
+            if snapshot.seen is None
+            else snapshot.seen,
             rules=[r.name for r in config.rules],
         ),
     )

@@ -12,6 +12,7 @@ from tiergate.config import Rule
 from tiergate.globs import first_matching_glob, glob_matches
 from tiergate.images import parse_image
 from tiergate.objects import Container, KubeObject, PodSpec
+from tiergate.records import Workload
 
 
 class Role(StrEnum):
@@ -103,11 +104,9 @@ def classify(obj: KubeObject, *, rule: Rule) -> ComponentMatch | None:
     return None
 
 
-def runs_expected(obj: KubeObject, *, rule: Rule) -> bool:
+def runs_expected(workload: Workload, *, rule: Rule) -> bool:
     """Does this workload run what makes the component expected (the broker)?"""
-    if rule.expected is None or obj.pod_template is None or not obj.is_workload:
+    if rule.expected is None:
         return False
-    return any(
-        image_matches(rule.expected.with_images, image=c.image) is not None
-        for c in obj.pod_template.spec.long_running_containers()
-    )
+    globs = rule.expected.with_images
+    return any(image_matches(globs, image=image) for image in workload.running_images)

@@ -191,6 +191,38 @@ class KubeObject(KubeModel):
     def dormant(self) -> bool:
         return self.is_workload and self.desired_pods == 0
 
+    # What ownership reads of any workload, typed or a record (tiergate.records.Workload).
+    @property
+    def namespace(self) -> str | None:
+        return self.metadata.namespace
+
+    @property
+    def uid(self) -> str | None:
+        return self.metadata.uid
+
+    @property
+    def controller(self) -> OwnerReference | None:
+        return self.metadata.controller_reference
+
+    @property
+    def pod_template_hash(self) -> str | None:
+        return self.metadata.labels.get("pod-template-hash")
+
+    @property
+    def running_images(self) -> frozenset[str]:
+        """The images of its long-running containers (native sidecars included)."""
+        template = self.pod_template if self.is_workload else None
+        if template is None:
+            return frozenset()
+        return frozenset(c.image for c in template.spec.long_running_containers())
+
+    @property
+    def images(self) -> frozenset[str]:
+        template = self.pod_template
+        return (
+            frozenset(c.image for c in template.spec.all_containers()) if template else frozenset()
+        )
+
 
 def _selector_pairs(kind: str, *, spec: Mapping[str, Any]) -> dict[str, str]:
     """Equality pairs of a Service's selector, or of a monitor's LabelSelector.

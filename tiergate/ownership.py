@@ -14,6 +14,7 @@ from tiergate.classification import ComponentMatch
 from tiergate.kinds import JUDGED_KINDS, api_group
 from tiergate.objects import KubeObject, OwnerReference
 from tiergate.quantities import Requests
+from tiergate.records import Workload
 
 ObjectKey = tuple[str | None, str, str]
 
@@ -22,8 +23,8 @@ _MAX_OWNER_DEPTH = 3
 _SCHEDULED_JOB = re.compile(r"^(?P<cron_job>.+)-\d{8,}$")
 
 
-def object_key(obj: KubeObject) -> ObjectKey:
-    return (obj.metadata.namespace, obj.kind, obj.name)
+def object_key(obj: Workload | KubeObject) -> ObjectKey:
+    return (obj.namespace, obj.kind, obj.name)
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Subject:
     namespace: str | None
     kind: str
     name: str
-    obj: KubeObject | None
+    obj: Workload | None
     match: ComponentMatch
     members: list[KubeObject] = field(default_factory=list)
     owner_matches: bool = False
@@ -48,7 +49,7 @@ class Subject:
     @property
     def basis(self) -> KubeObject:
         """The object whose pod template describes what runs best."""
-        if self.obj is not None and self.owner_matches:
+        if isinstance(self.obj, KubeObject) and self.owner_matches:
             return self.obj
         return next((m for m in self.members if m.kind != "Pod"), self.members[0])
 
@@ -79,11 +80,6 @@ class Subject:
         return self.basis.metadata.annotations
 
 
-def _images(obj: KubeObject) -> frozenset[str]:
-    template = obj.pod_template
-    return frozenset(c.image for c in template.spec.all_containers()) if template else frozenset()
-
-
 def _is_controller_of(ref: OwnerReference, *, kind: str) -> bool:
     """Is `ref` one of the built-in controllers that create objects of `kind`?"""
     created_by = next((k.created_by for k in JUDGED_KINDS if k.kind == kind), frozenset())
@@ -102,7 +98,7 @@ def is_rollout_history(obj: KubeObject) -> bool:
     Deployment's current template, and any ReplicaSet that still runs pods,
     are judged instead.
     """
-    ref = obj.metadata.controller_reference
+    ref = obj.controller
     return (
         obj.kind == "ReplicaSet"
         and obj.desired_pods == 0
@@ -114,27 +110,27 @@ def is_rollout_history(obj: KubeObject) -> bool:
 class OwnerIndex:
     """Finds an object's controller by uid, by name, or by the controllers' naming rules."""
 
-    def __init__(self, objects: Iterable[KubeObject]) -> None:
-        self._by_uid: dict[str, KubeObject] = {}
-        self._by_key: dict[ObjectKey, KubeObject] = {}
-        for obj in objects:
-            if obj.metadata.uid:
-                self._by_uid[obj.metadata.uid] = obj
+    def __init__(self, workloads: Iterable[Workload]) -> None:
+        self._by_uid: dict[str, Workload] = {}
+        self._by_key: dict[ObjectKey, Workload] = {}
+        for obj in workloads:
+            if obj.uid:
+                self._by_uid[obj.uid] = obj
             self._by_key[object_key(obj)] = obj
 
-    def _find(self, ref: OwnerReference, *, namespace: str | None) -> KubeObject | None:
+    def _find(self, ref: OwnerReference, *, namespace: str | None) -> Workload | None:
         owner = self._by_uid.get(ref.uid) if ref.uid else None
         return owner or self._by_key.get((namespace, ref.kind, ref.name))
 
-    def _grand_owner(self, child: KubeObject, *, ref: OwnerReference) -> KubeObject | None:
+    def _grand_owner(self, child: Workload, *, ref: OwnerReference) -> Workload | None:
         """The owner's owner when the owner itself is not in the input.
 
         A Deployment names its ReplicaSets `<deployment>-<pod-template-hash>`, and a
         CronJob its Jobs `<cronjob>-<scheduled minute>`.
         """
-        namespace = child.metadata.namespace
+        namespace = child.namespace
         if ref.kind == "ReplicaSet":
-            pod_hash = child.metadata.labels.get("pod-template-hash")
+            pod_hash = child.pod_template_hash
             if pod_hash and ref.name.endswith(f"-{pod_hash}"):
                 deployment = ref.name.removesuffix(f"-{pod_hash}")
                 return self._by_key.get((namespace, "Deployment", deployment))
@@ -142,18 +138,18 @@ class OwnerIndex:
             scheduled = _SCHEDULED_JOB.match(ref.name)
             cron_job = scheduled and self._by_key.get((namespace, "CronJob", scheduled["cron_job"]))
             # A name alone could be a coincidence; the CronJob must run what the child runs.
-            if cron_job and _images(cron_job) == _images(child):
+            if cron_job and cron_job.images == child.images:
                 return cron_job
         return None
 
-    def top(self, obj: KubeObject) -> tuple[str, str, KubeObject | None]:
+    def top(self, obj: Workload) -> tuple[str, str, Workload | None]:
         """(kind, name, object) of the outermost built-in controller of obj."""
         current = obj
         for _ in range(_MAX_OWNER_DEPTH):
-            ref = current.metadata.controller_reference
+            ref = current.controller
             if ref is None or not _is_controller_of(ref, kind=current.kind):
                 break
-            owner = self._find(ref, namespace=current.metadata.namespace)
+            owner = self._find(ref, namespace=current.namespace)
             if owner is None:
                 owner = self._grand_owner(current, ref=ref)
                 if owner is None:
@@ -169,10 +165,10 @@ def group_by_owner(
     subjects: dict[ObjectKey, Subject] = {}
     for obj, match in matches:
         kind, name, top = index.top(obj)
-        key = (obj.metadata.namespace, kind, name)
+        key = (obj.namespace, kind, name)
         subject = subjects.get(key)
         if subject is None:
-            subject = Subject(obj.metadata.namespace, kind, name, top, match)
+            subject = Subject(obj.namespace, kind, name, top, match)
             subjects[key] = subject
         if top is obj:
             subject.match = match  # the owner's own classification wins
@@ -183,4 +179,4 @@ def group_by_owner(
 
 def standalone(obj: KubeObject, *, match: ComponentMatch) -> Subject:
     """A subject of its own, as satellites always are."""
-    return Subject(obj.metadata.namespace, obj.kind, obj.name, obj, match, [obj])
+    return Subject(obj.namespace, obj.kind, obj.name, obj, match, [obj])
