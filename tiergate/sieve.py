@@ -155,7 +155,7 @@ class Sieve:
             uid=_optional_text(metadata.get("uid")),
             controller=_controller(metadata),
             desired_pods=count_pods(spec, status=status),
-            pod_template_hash=_optional_text(labels.get("pod-template-hash")),
+            pod_template_hash=_label(labels, key="pod-template-hash"),
             images=frozenset(_image(c) for c in init + regular),
             running_images=running,
         )
@@ -171,6 +171,14 @@ def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise _UnclearError
     return value
+
+
+def _label(labels: Mapping[str, Any], *, key: str) -> str | None:
+    """A label's value as the typed view reads it: a null value is the empty string."""
+    if key not in labels:
+        return None
+    value = labels[key]
+    return "" if value is None else _text(value)
 
 
 def _optional_text(value: Any) -> str | None:
