@@ -11,6 +11,7 @@ from datetime import datetime
 
 from tiergate.classification import ComponentMatch, Role, classify, runs_expected
 from tiergate.config import Rule, TiergateConfig
+from tiergate.decision import Decision
 from tiergate.findings import AuditReport, Drift, Finding, ResourceFigures, Undetermined, summarize
 from tiergate.objects import HELM_RELEASE_ANNOTATION, KubeObject
 from tiergate.ownership import (
@@ -95,14 +96,23 @@ def _helm_release(subject: Subject) -> str | None:
 
 
 def _component_finding(
-    run: _RulePass, *, subject: Subject, drift: Drift, verdict: NamespaceVerdict, why: str
+    run: _RulePass,
+    *,
+    subject: Subject,
+    verdict: NamespaceVerdict,
+    orphaned_because: str | None = None,
 ) -> Finding:
+    """An unwanted finding, worded by the core's decision; or an orphaned one."""
     match = subject.match
     workload = match.role == Role.WORKLOAD
     dormant = workload and subject.replicas == 0
-    reason = f"{why} (matched by {match.matched_by})"
-    if verdict.system_exempt and why != verdict.reason:
-        reason += f"; {verdict.reason}"
+    drift = Drift.UNWANTED if orphaned_because is None else Drift.ORPHANED
+    if orphaned_because is None:
+        reason = Decision(rule=run.rule, match=match, verdict=verdict).reason
+    else:
+        reason = f"{orphaned_because} (matched by {match.matched_by})"
+        if verdict.system_exempt:
+            reason += f"; {verdict.reason}"
     excuse = run.excuse(verdict, namespace=subject.namespace or "", name=subject.name)
     if dormant:
         reason += f"; dormant: {_DORMANT_BECAUSE.get(subject.basis.kind, 'scaled to zero')}"
@@ -158,16 +168,12 @@ def _judge_subject(run: _RulePass, *, subject: Subject, with_workload: set[str |
     elif subject.match.role == Role.SATELLITE and subject.namespace not in with_workload:
         why = f"no {run.rule.name} workload is left in the namespace for this {subject.kind}"
         run.findings.append(
-            _component_finding(run, subject=subject, drift=Drift.ORPHANED, verdict=verdict, why=why)
+            _component_finding(run, subject=subject, verdict=verdict, orphaned_because=why)
         )
     elif verdict.undetermined:
         run.not_judged(subject, namespace=subject.namespace, why=verdict.reason)
     elif not verdict.allowed:
-        run.findings.append(
-            _component_finding(
-                run, subject=subject, drift=Drift.UNWANTED, verdict=verdict, why=verdict.reason
-            )
-        )
+        run.findings.append(_component_finding(run, subject=subject, verdict=verdict))
 
 
 def _judge_missing(

@@ -1,0 +1,113 @@
+"""One decision per object: what admission and the audit both say about a component."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.builders import (
+    EXPORTER_IMAGE,
+    STARTER,
+    container,
+    deployment,
+    parse_all,
+    run_audit,
+)
+from tiergate.config import Exemption, default_config
+from tiergate.decision import decide
+from tiergate.objects import KubeObject
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+STARTER_LABELS = {"kubernetes.io/metadata.name": "customer-s1", "tier": "starter"}
+
+
+def _exporter(namespace: str = "customer-s1") -> KubeObject:
+    (obj,) = parse_all(
+        deployment("s1-mosquitto-exporter", namespace, container("e", EXPORTER_IMAGE))
+    )
+    return obj
+
+
+@pytest.mark.parametrize(
+    ("namespace", "labels", "violates"),
+    [
+        pytest.param("customer-s1", STARTER_LABELS, True, id="a Starter namespace violates"),
+        pytest.param(
+            "customer-e1",
+            {"monitoring.dedicated": "true"},
+            False,
+            id="a namespace with dedicated monitoring is allowed",
+        ),
+        pytest.param(
+            "customer-e1",
+            {"monitoring.dedicated": "True"},
+            True,
+            id="monitoring.dedicated must be exactly true",
+        ),
+        pytest.param("kube-system", {}, False, id="an exempt namespace is not judged"),
+        pytest.param("tiergate-system", {}, False, id="tiergate's own namespace is not judged"),
+        pytest.param("customer-x", None, False, id="unknown labels never make a violation"),
+    ],
+)
+def test_the_decision_on_an_exporter_follows_its_namespace(
+    namespace: str, labels: dict[str, str] | None, violates: bool
+) -> None:
+    (decision,) = decide(
+        _exporter(namespace),
+        config=default_config(),
+        namespace_labels=labels,
+        own_namespace="tiergate-system",
+        now=NOW,
+    )
+    assert decision.violates is violates
+
+
+def test_the_refusal_names_the_rule_the_namespace_the_missing_label_and_both_fixes() -> None:
+    (decision,) = decide(
+        _exporter(),
+        config=default_config(),
+        namespace_labels=STARTER_LABELS,
+        own_namespace="tiergate-system",
+        now=NOW,
+    )
+    message = decision.message(
+        kind="Deployment", name="s1-mosquitto-exporter", namespace="customer-s1"
+    )
+    assert message.startswith(
+        "mosquitto-exporter: Deployment s1-mosquitto-exporter may not run in namespace "
+        "customer-s1: namespace does not meet monitoring.dedicated=true (label absent)"
+    )
+    assert "set mosquitto.metrics.enabled=false" in message
+    assert "give it monitoring.dedicated=true" in message
+
+
+def test_an_admin_exemption_excuses_the_object() -> None:
+    rule = (
+        default_config()
+        .rules[0]
+        .model_copy(update={"exemptions": (Exemption(namespace="customer-s1", reason="trial"),)})
+    )
+    config = default_config().model_copy(update={"rules": (rule,)})
+    (decision,) = decide(
+        _exporter(), config=config, namespace_labels=STARTER_LABELS, own_namespace="x", now=NOW
+    )
+    assert not decision.violates
+
+
+def test_an_object_that_is_no_component_has_no_decision() -> None:
+    (api,) = parse_all(deployment("api", "customer-s1", container("api", "example/api:2")))
+    assert (
+        decide(api, config=default_config(), namespace_labels={}, own_namespace="x", now=NOW) == []
+    )
+
+
+def test_the_audit_report_gives_the_same_reason_as_the_decision() -> None:
+    (decision,) = decide(
+        _exporter(),
+        config=default_config(),
+        namespace_labels=STARTER["metadata"]["labels"],
+        own_namespace="tiergate-system",
+        now=NOW,
+    )
+    exporter = deployment("s1-mosquitto-exporter", "customer-s1", container("e", EXPORTER_IMAGE))
+    (finding,) = run_audit(STARTER, exporter).findings
+    assert (finding.reason, finding.fix_hint) == (decision.reason, decision.fix_hint)

@@ -1,0 +1,93 @@
+"""One decision per object, for admission and for the audit alike, with its wording.
+
+The webhook denies an object and the auditor reports it; both read the reason
+and the fix from here, so an admission message and an audit report can never
+say different things about the same object.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from tiergate.classification import ComponentMatch, classify
+from tiergate.config import Rule, TiergateConfig
+from tiergate.objects import KubeObject
+from tiergate.verdicts import Exempted, NamespaceVerdict, exemption_for, judge_namespace
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A rule's judgement of one object that is its component (or satellite).
+
+    `exemption` is an admin exemption that covers the object (active or expired).
+    """
+
+    rule: Rule
+    match: ComponentMatch
+    verdict: NamespaceVerdict
+    exemption: Exempted | None = None
+
+    @property
+    def violates(self) -> bool:
+        """Not allowed where it is, and nothing excuses it."""
+        return (
+            not self.verdict.allowed
+            and not self.verdict.undetermined
+            and not self.verdict.system_exempt
+            and not (self.exemption is not None and self.exemption.applies)
+        )
+
+    @property
+    def reason(self) -> str:
+        """Why it is (or would be) drift: the namespace's unmet labels, and what matched."""
+        return f"{self.verdict.reason} (matched by {self.match.matched_by})"
+
+    @property
+    def fix_hint(self) -> str:
+        return self.rule.fix_hint
+
+    def fixes(self, *, namespace: str) -> str:
+        """Both ways out: the rule's fix, or a namespace that meets the rule."""
+        return (
+            f"{self.fix_hint}; or, if namespace {namespace} should have {self.rule.name}, "
+            f"give it {self.rule.allowed_in.describe()}"
+        )
+
+    def message(self, *, kind: str, name: str, namespace: str) -> str:
+        """The whole sentence a user reads when the object is refused."""
+        return (
+            f"{self.rule.name}: {kind} {name} may not run in namespace {namespace}: "
+            f"{self.reason}. To fix: {self.fixes(namespace=namespace)}"
+        )
+
+
+def decide(
+    obj: KubeObject,
+    *,
+    config: TiergateConfig,
+    namespace_labels: Mapping[str, str] | None,
+    own_namespace: str,
+    now: datetime,
+) -> list[Decision]:
+    """The decision of every rule whose component (or satellite) `obj` is."""
+    namespace = obj.namespace
+    exempt = config.exempt_namespace_set(own_namespace=own_namespace)
+    decisions = []
+    for rule in config.rules:
+        match = classify(obj, rule=rule)
+        if match is None:
+            continue
+        verdict = judge_namespace(
+            rule,
+            namespace=namespace,
+            labels=namespace_labels,
+            exempt_namespaces=exempt,
+            own_namespace=own_namespace,
+        )
+        exemption = (
+            exemption_for(rule, namespace=namespace, name=obj.name, now=now)
+            if namespace is not None
+            else None
+        )
+        decisions.append(Decision(rule=rule, match=match, verdict=verdict, exemption=exemption))
+    return decisions
