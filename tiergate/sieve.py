@@ -9,47 +9,72 @@ Whatever the sieve cannot read cleanly goes to the typed view, which names the
 problem, so the sieve never drops something the full path would judge.
 """
 
+import fnmatch
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from tiergate.classification import image_matches
 from tiergate.config import TiergateConfig
-from tiergate.globs import first_matching_glob
-from tiergate.kinds import OWNER_KINDS, JudgedKind, KindRole, judged_kind
+from tiergate.kinds import JUDGED_KINDS, OWNER_KINDS, JudgedKind, KindRole
 from tiergate.objects import KubeObject, OwnerReference, parse_object
 from tiergate.records import WorkloadRecord
-from tiergate.replicas import PodCount
 
 Kept = KubeObject | WorkloadRecord
 _CACHE_LIMIT = 65_536  # distinct images remembered; a cluster runs far fewer
+_EMPTY: dict[str, Any] = {}
+_NOTHING = re.compile(r"(?!)")
+_BY_COORDINATES = {(k.kind, k.api_version): k for k in JUDGED_KINDS}
 
 
 class _UnclearError(Exception):
     """The raw object is not shaped as expected: the typed view will say how."""
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
+def _mapping(value: Any) -> dict[str, Any]:
+    # Parsed JSON and YAML are plain dicts; anything else is left to the typed view.
+    if type(value) is dict:
+        return value
     if value is None:
-        return {}
-    if not isinstance(value, Mapping):
+        return _EMPTY
+    raise _UnclearError
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str:
         raise _UnclearError
     return value
 
 
-def _containers(pod_spec: Mapping[str, Any], *, field: str) -> list[Mapping[str, Any]]:
-    containers = pod_spec.get(field)
-    if containers is None:
-        return []
-    if not isinstance(containers, list) or not all(isinstance(c, Mapping) for c in containers):
-        raise _UnclearError
-    return containers
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else _text(value)
 
 
-def _image(container: Mapping[str, Any]) -> str:
-    image = container.get("image", "")
-    if not isinstance(image, str):
-        raise _UnclearError
-    return image
+class _Containers:
+    """The images of a pod spec, in one pass: all of them, and the long-running ones."""
+
+    __slots__ = ("images", "running")
+
+    def __init__(self, pod_spec: dict[str, Any]) -> None:
+        images: list[str] = []
+        running: list[str] = []
+        for field in ("initContainers", "containers"):
+            containers = pod_spec.get(field)
+            if containers is None:
+                continue
+            if type(containers) is not list:
+                raise _UnclearError
+            for container in containers:
+                if type(container) is not dict:
+                    raise _UnclearError
+                image = container.get("image", "")
+                if type(image) is not str:
+                    raise _UnclearError
+                images.append(image)
+                if field == "containers" or container.get("restartPolicy") == "Always":
+                    running.append(image)
+        self.images = images
+        self.running = running
 
 
 class Sieve:
@@ -57,12 +82,17 @@ class Sieve:
 
     def __init__(self, config: TiergateConfig) -> None:
         self._rules = config.rules
-        self._names = tuple(g for rule in config.rules for g in rule.component.names)
+        names = [g for rule in config.rules for g in rule.component.names]
+        self._names = (
+            re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in names))
+            if names
+            else _NOTHING
+        )
         self._pairs = tuple(
             (key, value) for rule in config.rules for key, value in rule.component.labels.items()
         )
-        self._component_image: dict[str, bool] = {}
-        self._broker_image: dict[str, bool] = {}
+        # image -> (a component's image under some rule, a broker's under some rule)
+        self._images: dict[str, tuple[bool, bool]] = {}
         self.dropped = 0
 
     def keep(self, document: Mapping[str, Any]) -> Kept | None:
@@ -72,120 +102,95 @@ class Sieve:
         """
         kind, api_version = document.get("kind"), document.get("apiVersion")
         entry = (
-            judged_kind(kind, api_version=api_version)
-            if isinstance(kind, str) and isinstance(api_version, str)
+            _BY_COORDINATES.get((kind, api_version))
+            if type(kind) is str and type(api_version) is str
             else None
         )
         if entry is None or entry.role == KindRole.NAMESPACE:
             return parse_object(document)
         try:
-            if self._may_be_component(document, entry=entry):
-                return parse_object(document)
-            record = (
-                self._record(document, entry=entry, count_pods=entry.count_pods)
-                if entry.count_pods is not None
-                else None
-            )
+            kept = self._sort(document, entry=entry)
         except (_UnclearError, ValueError):
             return parse_object(document)
-        if record is None:
+        if kept is True:
+            return parse_object(document)
+        if kept is None:
             self.dropped += 1
-        return record
+        return kept
 
-    def _may_be_component(self, document: Mapping[str, Any], *, entry: JudgedKind) -> bool:
+    def _sort(
+        self, document: Mapping[str, Any], *, entry: JudgedKind
+    ) -> WorkloadRecord | Literal[True] | None:
+        """True for a possible component, a record, or None to drop."""
         metadata = _mapping(document.get("metadata"))
         name = metadata.get("name") or metadata.get("generateName")
-        if not isinstance(name, str) or first_matching_glob(self._names, text=name):
+        if type(name) is not str or self._names.match(name):
             return True
         if entry.role == KindRole.SATELLITE:
-            return self._has_pair(_selector(document, kind=entry.kind))
-        if self._has_pair(_mapping(metadata.get("labels"))):
+            return True if self._has_pair(_selector(document, kind=entry.kind)) else None
+        labels = _mapping(metadata.get("labels"))
+        if self._has_pair(labels):
             return True
         pod_spec = _pod_spec(document, entry=entry)
-        return any(
-            self._is_component_image(_image(c))
-            for field in ("initContainers", "containers")
-            for c in _containers(pod_spec, field=field)
-        )
+        containers = _Containers(pod_spec)
+        if any(self._classify_image(image)[0] for image in containers.images):
+            return True
+        broker = any(self._classify_image(image)[1] for image in containers.running)
+        if entry.kind not in OWNER_KINDS and not broker:
+            return None
+        return self._record(document, entry=entry, name=name, containers=containers)
 
     def _has_pair(self, labels: Mapping[str, Any]) -> bool:
+        if not labels:
+            return False
         for key, value in self._pairs:
             found = labels.get(key, ...)
             if found == value or (found is None and value == ""):
                 return True
         return False
 
-    def _is_component_image(self, image: str) -> bool:
-        known = self._component_image.get(image)
+    def _classify_image(self, image: str) -> tuple[bool, bool]:
+        known = self._images.get(image)
         if known is None:
-            known = any(image_matches(r.component.images, image=image) for r in self._rules)
-            _remember(self._component_image, image=image, answer=known)
-        return known
-
-    def _is_broker_image(self, image: str) -> bool:
-        known = self._broker_image.get(image)
-        if known is None:
-            known = any(
-                r.expected is not None and image_matches(r.expected.with_images, image=image)
-                for r in self._rules
+            known = (
+                any(image_matches(r.component.images, image=image) for r in self._rules),
+                any(
+                    r.expected is not None and image_matches(r.expected.with_images, image=image)
+                    for r in self._rules
+                ),
             )
-            _remember(self._broker_image, image=image, answer=known)
+            if len(self._images) >= _CACHE_LIMIT:
+                self._images.clear()
+            self._images[image] = known
         return known
 
     def _record(
-        self, document: Mapping[str, Any], *, entry: JudgedKind, count_pods: PodCount
-    ) -> WorkloadRecord | None:
-        """A record of a possible owner or broker; None when it can be neither."""
-        pod_spec = _pod_spec(document, entry=entry)
-        init = _containers(pod_spec, field="initContainers")
-        regular = _containers(pod_spec, field="containers")
-        running = frozenset(
-            [_image(c) for c in init if c.get("restartPolicy") == "Always"]
-            + [_image(c) for c in regular]
-        )
-        if entry.kind not in OWNER_KINDS and not any(self._is_broker_image(i) for i in running):
-            return None
+        self, document: Mapping[str, Any], *, entry: JudgedKind, name: str, containers: _Containers
+    ) -> WorkloadRecord:
+        """A record of a possible owner or broker."""
         metadata = _mapping(document.get("metadata"))
-        spec, status = _mapping(document.get("spec")), _mapping(document.get("status"))
         labels = _mapping(metadata.get("labels"))
+        count_pods = entry.count_pods
+        if count_pods is None:
+            raise _UnclearError
+        spec, status = _mapping(document.get("spec")), _mapping(document.get("status"))
+        pod_hash = labels.get("pod-template-hash", ...)
         return WorkloadRecord(
             kind=entry.kind,
-            name=_text(metadata.get("name") or metadata.get("generateName")),
+            name=name,
             namespace=_optional_text(metadata.get("namespace")),
             uid=_optional_text(metadata.get("uid")),
             controller=_controller(metadata),
             desired_pods=count_pods(spec, status=status),
-            pod_template_hash=_label(labels, key="pod-template-hash"),
-            images=frozenset(_image(c) for c in init + regular),
-            running_images=running,
+            pod_template_hash=None
+            if pod_hash is ...
+            else ("" if pod_hash is None else _text(pod_hash)),
+            images=frozenset(containers.images),
+            running_images=frozenset(containers.running),
         )
 
 
-def _remember(cache: dict[str, bool], *, image: str, answer: bool) -> None:
-    if len(cache) >= _CACHE_LIMIT:
-        cache.clear()
-    cache[image] = answer
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise _UnclearError
-    return value
-
-
-def _label(labels: Mapping[str, Any], *, key: str) -> str | None:
-    """A label's value as the typed view reads it: a null value is the empty string."""
-    if key not in labels:
-        return None
-    value = labels[key]
-    return "" if value is None else _text(value)
-
-
-def _optional_text(value: Any) -> str | None:
-    return None if value is None else _text(value)
-
-
-def _pod_spec(document: Mapping[str, Any], *, entry: JudgedKind) -> Mapping[str, Any]:
+def _pod_spec(document: Mapping[str, Any], *, entry: JudgedKind) -> dict[str, Any]:
     node: Any = document
     for key in entry.template_path or ():
         node = _mapping(node).get(key)
@@ -201,10 +206,10 @@ def _selector(document: Mapping[str, Any], *, kind: str) -> Mapping[str, Any]:
         return selector
     pairs = dict(_mapping(selector.get("matchLabels")))
     expressions = selector.get("matchExpressions")
-    for requirement in expressions if isinstance(expressions, list) else ():
-        if isinstance(requirement, Mapping) and requirement.get("operator") == "In":
+    for requirement in expressions if type(expressions) is list else ():
+        if type(requirement) is dict and requirement.get("operator") == "In":
             key, values = requirement.get("key"), requirement.get("values")
-            if isinstance(key, str) and isinstance(values, list) and len(values) == 1:
+            if type(key) is str and type(values) is list and len(values) == 1:
                 pairs[key] = values[0]
     return pairs
 
@@ -213,9 +218,9 @@ def _controller(metadata: Mapping[str, Any]) -> OwnerReference | None:
     references = metadata.get("ownerReferences")
     if references is None:
         return None
-    if not isinstance(references, list):
+    if type(references) is not list:
         raise _UnclearError
     for reference in references:
-        if isinstance(reference, Mapping) and reference.get("controller") is True:
+        if type(reference) is dict and reference.get("controller") is True:
             return OwnerReference.model_validate(reference)
     return None
