@@ -39,7 +39,7 @@ def test_a_bad_config_stops_start_up_naming_the_file_and_field(tmp_path: Path) -
 def test_an_unreadable_config_is_named(tmp_path: Path) -> None:
     result = webhook("--check-config", "--config", str(tmp_path / "absent.yaml"))
     assert result.returncode == 2
-    assert "absent.yaml: cannot read: No such file or directory" in result.stderr
+    assert "absent.yaml: cannot read: no such file or directory" in result.stderr
 
 
 def test_serving_is_refused_with_a_clear_message() -> None:

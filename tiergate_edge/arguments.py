@@ -1,0 +1,17 @@
+"""An argparse parser whose errors follow the programs' error contract.
+
+argparse prints its own message (raw, so a crafted argument could forge
+output) and exits; here a bad flag raises `UsageError` like any other failure.
+"""
+
+import argparse
+from typing import NoReturn
+
+from tiergate_edge.failures import UsageError
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """`error()` raises instead of exiting; the program's handler prints it."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")

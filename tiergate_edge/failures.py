@@ -1,0 +1,64 @@
+"""What a program prints and returns when it cannot do its job.
+
+Both programs promise CI scripts one contract: bad input, configuration or
+flags print `PROG: message` and exit 2; no input ever produces a traceback.
+"""
+
+import os
+import sys
+import traceback
+from collections.abc import Callable, Mapping
+from typing import TextIO
+
+from tiergate.config import ConfigError
+from tiergate.text import printable
+
+EXIT_FAILED = 2  # outranks exit 1 (drift found): a failed run must never read as a verdict
+DEBUG_VARIABLE = "TIERGATE_DEBUG"
+
+
+class InputError(Exception):
+    """Input that cannot be read or parsed; the message names the source and document."""
+
+
+class UsageError(Exception):
+    """A bad command line; the message names the flag."""
+
+
+EXPECTED_ERRORS: tuple[type[Exception], ...] = (InputError, UsageError, ConfigError)
+
+
+def write_message(stderr: TextIO, *, prog: str, message: str) -> None:
+    """`PROG: message`, one line per line of `message`, each made printable."""
+    # Only newlines split: every other separator is escaped, so it cannot start a line.
+    for line in message.split("\n"):
+        stderr.write(f"{prog}: {printable(line)}\n")
+
+
+def run_program(
+    body: Callable[[], int], *, prog: str, stderr: TextIO, environ: Mapping[str, str]
+) -> int:
+    """Run a program's body and turn every failure into a message and exit 2."""
+    try:
+        return body()
+    except EXPECTED_ERRORS as error:
+        write_message(stderr, prog=prog, message=str(error))
+    except KeyboardInterrupt:
+        write_message(stderr, prog=prog, message="interrupted")
+    except BrokenPipeError:
+        # The reader of standard output went away (`| head`); flushing again would fail too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except MemoryError:
+        write_message(stderr, prog=prog, message="out of memory")
+    except Exception as error:  # noqa: BLE001 - a bug must never read as exit 1, "drift found"
+        detail = f"{type(error).__name__}: {error}"
+        write_message(stderr, prog=prog, message=f"internal error (a bug): {detail}")
+        if environ.get(DEBUG_VARIABLE) == "1":
+            stderr.write(printable_traceback())
+    return EXIT_FAILED
+
+
+def printable_traceback() -> str:
+    """The current exception's traceback, for `TIERGATE_DEBUG=1` only."""
+    lines = traceback.format_exc().split("\n")
+    return "".join(f"{printable(line)}\n" for line in lines if line)
