@@ -27,6 +27,10 @@ from tiergate_edge.yaml_loader import DuplicateKey, YamlDocument, load_yaml_docu
 NESTED_TOO_DEEPLY = "nested too deeply to read"
 
 
+class _NotJsonError(InputError):
+    """Text that is not JSON; it may still be YAML in flow style."""
+
+
 @dataclass(frozen=True)
 class Position:
     source: str
@@ -85,7 +89,7 @@ def _json_documents(text: str, *, source: str) -> Iterator[Document]:
         try:
             document, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as error:
-            raise InputError(
+            raise _NotJsonError(
                 f"{source}: document {number} (line {error.lineno}): not valid JSON: {error.msg}"
             ) from error
         except RecursionError as error:
@@ -245,7 +249,7 @@ def parse_located(
     if _looks_like_json(text, source=source):
         try:
             documents = iter(list(_json_documents(text, source=source)))
-        except InputError:
+        except _NotJsonError:
             if source.lower().endswith(".json"):
                 raise
             documents = _yaml_documents(text, source=source)  # YAML in flow style looks like JSON

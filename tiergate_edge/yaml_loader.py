@@ -5,6 +5,7 @@ an unknown tag is just its node. Alias bombs and runaway nesting are refused
 before they cost time or memory; duplicate keys are collected for the caller.
 """
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ except ImportError:  # PyYAML built without libyaml: the same rules, only slower
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _VALUE = "tag:yaml.org,2002:value"  # YAML 1.1's `=`; the prometheus-operator CRDs list it
 _MERGE = "tag:yaml.org,2002:merge"
+_MAX_DIGITS = sys.get_int_max_str_digits()  # Python refuses longer integers (CVE-2020-10735)
 
 
 @dataclass(frozen=True)
@@ -88,12 +90,9 @@ class HardenedLoader(_BaseLoader):
         try:
             return super().construct_yaml_int(node)
         except ValueError as error:  # more digits than Python converts, or `!!int abc`
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"{node.value[:20]!r}... is not an integer tiergate reads",
-                node.start_mark,
-            ) from error
+            shown = node.value if len(node.value) <= 20 else f"{node.value[:20]}..."
+            problem = f"{shown!r} is not an integer of at most {_MAX_DIGITS:,} digits"
+            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from error
 
     def construct_plain(self, node: Node) -> Iterator[Any]:
         """An unknown tag (`!Ref`, `!!python/object`) reads as its untagged node."""
