@@ -29,10 +29,14 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (InputError, UsageError, ConfigEr
 
 
 def write_message(stderr: TextIO, *, prog: str, message: str) -> None:
-    """`PROG: message`, one line per line of `message`, each made printable."""
-    # Only newlines split: every other separator is escaped, so it cannot start a line.
-    for line in message.split("\n"):
-        stderr.write(f"{prog}: {printable(line)}\n")
+    """`PROG: message` on one line: a newline in it is escaped like any control character."""
+    stderr.write(f"{prog}: {printable(message)}\n")
+
+
+def _message_lines(error: Exception) -> list[str]:
+    # A configuration error lists one problem a line (the admin's own file); any other
+    # message may quote a tenant's object, so it stays one line whatever it holds.
+    return str(error).split("\n") if isinstance(error, ConfigError) else [str(error)]
 
 
 def run_program(
@@ -42,7 +46,8 @@ def run_program(
     try:
         return body()
     except EXPECTED_ERRORS as error:
-        write_message(stderr, prog=prog, message=str(error))
+        for line in _message_lines(error):
+            write_message(stderr, prog=prog, message=line)
     except KeyboardInterrupt:
         write_message(stderr, prog=prog, message="interrupted")
     except BrokenPipeError:
