@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from auditor.file_source import AssumedNamespace
 from auditor.report import OutputFormat
 from tiergate.names import validate_dns_label, validate_label_key, validate_label_value
-from tiergate_edge.arguments import ArgumentParser
+from tiergate_edge.arguments import ArgumentParser, config_path, given_path
 from tiergate_edge.failures import UsageError
 from tiergate_edge.inputs import DEFAULT_MAX_INPUT_BYTES
 
@@ -84,6 +84,7 @@ def _parser() -> ArgumentParser:
         action="append",
         default=[],
         metavar="PATH",
+        type=given_path,
         help="manifest file, directory, or - for standard input (repeatable)",
     )
     parser.add_argument(
@@ -96,7 +97,9 @@ def _parser() -> ArgumentParser:
         metavar="K=V,...",
         help="the labels of the --namespace namespace, as kubectl writes them",
     )
-    parser.add_argument("--config", type=Path, metavar="FILE", help="rule configuration (YAML)")
+    parser.add_argument(
+        "--config", type=config_path, metavar="FILE", help="rule configuration (YAML)"
+    )
     parser.add_argument(
         "-o",
         "--output",
@@ -133,10 +136,6 @@ def _own_namespace(given: str | None, *, environ: Mapping[str, str]) -> tuple[st
 def parse_settings(argv: Sequence[str], *, environ: Mapping[str, str]) -> AuditorSettings:
     """The settings from the command line and the environment ($POD_NAMESPACE)."""
     args = _parser().parse_args(argv)
-    if "" in args.files:
-        raise SettingsError(
-            "-f: an empty path (an unset shell variable?); name a file, a directory or -"
-        )
     own_namespace, own_namespace_origin = _own_namespace(args.own_namespace, environ=environ)
     if args.namespace_labels is not None and args.namespace is None:
         raise SettingsError("--namespace-labels needs --namespace NAME")

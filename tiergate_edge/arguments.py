@@ -5,6 +5,7 @@ output) and exits; here a bad flag raises `UsageError` like any other failure.
 """
 
 import argparse
+from pathlib import Path
 from typing import NoReturn
 
 from tiergate_edge.failures import UsageError
@@ -15,3 +16,15 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def given_path(text: str) -> str:
+    """A path argument; empty is an error (an unset shell variable), not the current directory."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path (an unset shell variable?)")
+    return text
+
+
+def config_path(text: str) -> Path:
+    """`--config FILE`, refusing an empty path."""
+    return Path(given_path(text))

@@ -7,9 +7,8 @@ Today it validates the rule configuration the admission server will use
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
-from tiergate_edge.arguments import ArgumentParser
+from tiergate_edge.arguments import ArgumentParser, config_path
 from tiergate_edge.config_file import load_config
 from tiergate_edge.failures import EXIT_FAILED, UsageError, run_program
 
@@ -20,7 +19,9 @@ EXIT_USAGE = EXIT_FAILED
 
 def _check_config(argv: Sequence[str]) -> int:
     parser = ArgumentParser(prog=PROG, description="tiergate admission webhook")
-    parser.add_argument("--config", type=Path, metavar="FILE", help="rule configuration (YAML)")
+    parser.add_argument(
+        "--config", type=config_path, metavar="FILE", help="rule configuration (YAML)"
+    )
     parser.add_argument(
         "--check-config", action="store_true", help="validate the configuration and exit"
     )

@@ -96,10 +96,12 @@ def test_a_device_named_with_f_is_refused_before_reading(device: str) -> None:
     assert f"{device}: a device, not a file" in result.stderr
 
 
-def test_an_empty_path_is_an_error_not_the_current_directory() -> None:
-    result = auditor("--once", "-f", "")
+@pytest.mark.parametrize("flag", ["-f", "--config"])
+def test_an_empty_path_is_an_error_not_the_current_directory(flag: str) -> None:
+    result = auditor("--once", "-f", "examples/compliant-snapshot.yaml", flag, "")
     assert_clean_failure(result, prog="auditor")
-    assert "-f: an empty path (an unset shell variable?)" in result.stderr
+    named = "-f/--filename" if flag == "-f" else flag
+    assert f"argument {named}: an empty path (an unset shell variable?)" in result.stderr
 
 
 def test_a_symlink_to_itself_is_named_a_symlink_loop(tmp_path: Path) -> None:
