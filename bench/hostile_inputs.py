@@ -41,11 +41,12 @@ class Run:
 
 
 def _billion_laughs() -> str:
-    lines = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: lol}", "data:"]
+    """A Service whose selector value is 9**9 strings through nine levels of aliases."""
+    lines = ["apiVersion: v1", "kind: Service", "metadata: {name: lol}", "lol:"]
     lines.append("  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]")
     for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"  {name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "spec: {selector: {app: *i}}"]) + "\n"
 
 
 def _flat_mib() -> str:
