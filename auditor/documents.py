@@ -22,7 +22,12 @@ from tiergate.objects import (
 )
 from tiergate_edge.aliases import AliasBombError
 from tiergate_edge.failures import InputError
-from tiergate_edge.yaml_loader import DuplicateKey, YamlDocument, load_yaml_documents
+from tiergate_edge.yaml_loader import (
+    DuplicateKey,
+    YamlDocument,
+    load_yaml_documents,
+    yaml_error_parts,
+)
 
 NESTED_TOO_DEEPLY = "nested too deeply to read"
 
@@ -131,9 +136,7 @@ def _yaml_documents(text: str, *, source: str) -> Iterator[Document]:
         except AliasBombError as error:
             raise InputError(f"{source}: document {number + 1}: {error}") from error
         except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            line = f" (line {mark.line + 1})" if mark is not None else ""
-            problem = getattr(error, "problem", None) or str(error)
+            line, problem = yaml_error_parts(error)
             raise InputError(
                 f"{source}: document {number + 1}{line}: not valid YAML: {problem}"
             ) from error
@@ -187,6 +190,8 @@ def _located_object(
         return
     except ObjectError as error:
         raise InputError(f"{position}: {error}") from error
+    except RecursionError as error:  # a value nested just under the parser's limit
+        raise InputError(f"{position}: {NESTED_TOO_DEEPLY}") from error
     if obj is not None:
         yield obj, position
 

@@ -12,7 +12,7 @@ from tiergate.config import ConfigError, TiergateConfig, default_config, parse_c
 from tiergate_edge.aliases import AliasBombError
 from tiergate_edge.failures import InputError
 from tiergate_edge.inputs import DEFAULT_MAX_INPUT_BYTES, UnreadableError, read_file
-from tiergate_edge.yaml_loader import load_yaml_documents
+from tiergate_edge.yaml_loader import load_yaml_documents, yaml_error_parts
 
 
 def parse_config_text(text: str, *, source: str) -> TiergateConfig:
@@ -22,7 +22,8 @@ def parse_config_text(text: str, *, source: str) -> TiergateConfig:
     except AliasBombError as error:
         raise ConfigError(f"{source}: {error}") from error
     except yaml.YAMLError as error:
-        raise ConfigError(f"{source}: not valid YAML: {error}") from error
+        line, problem = yaml_error_parts(error)
+        raise ConfigError(f"{source}: not valid YAML{line}: {problem}") from error
     except RecursionError as error:
         raise ConfigError(f"{source}: nested too deeply to read") from error
     if len(documents) > 1:

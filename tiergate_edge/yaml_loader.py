@@ -123,6 +123,13 @@ class YamlDocument:
     duplicates: tuple[DuplicateKey, ...]
 
 
+def yaml_error_parts(error: yaml.YAMLError) -> tuple[str, str]:
+    """(` (line N)` or ``, the problem), without PyYAML's `in "<unicode string>"` lines."""
+    mark = getattr(error, "problem_mark", None)
+    line = f" (line {mark.line + 1})" if mark is not None else ""
+    return line, getattr(error, "problem", None) or str(error)
+
+
 def load_yaml_documents(text: str) -> Iterator[YamlDocument]:
     """Every document of a YAML stream; YAMLError (or RecursionError) for bad ones.
 

@@ -131,6 +131,12 @@ def test_json_is_read_as_json_load_reads_it_the_last_duplicate_winning() -> None
             "a: " + "[" * 100_000, "not valid YAML: exceeded maximum nesting depth", id="YAML ["
         ),
         pytest.param(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: n}\n"
+            "spec: {selector: {app: " + "[" * 990 + "]" * 990 + "}}\n",
+            "<stdin>: document 1: nested too deeply to read",
+            id="a Service selector nested just under the YAML parser's limit",
+        ),
+        pytest.param(
             "- " * 100_000 + "x", "not valid YAML: exceeded maximum nesting depth", id="YAML - - -"
         ),
     ],

@@ -75,6 +75,11 @@ def test_serving_is_refused_with_a_clear_message() -> None:
             id="an alias bomb",
         ),
         pytest.param(VALID + "---\n" + VALID, "rules.yaml: holds 2 YAML documents", id="two"),
+        pytest.param(
+            "rules:\n  - {name: x\n",
+            "rules.yaml: not valid YAML (line 3): did not find expected ',' or '}'\n",
+            id="a syntax error is one line naming where",
+        ),
         pytest.param("rules: " + "[" * 100_000, "rules.yaml: not valid YAML", id="deep nesting"),
         pytest.param(
             VALID.replace("fixHint: h", "fixHint: !!python/object:os.system h"),
