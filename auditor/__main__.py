@@ -16,7 +16,7 @@ from auditor.settings import AuditorSettings, parse_settings
 from tiergate.audit import audit
 from tiergate.findings import AuditReport
 from tiergate_edge.config_file import load_config
-from tiergate_edge.failures import EXIT_FAILED, run_program, write_message
+from tiergate_edge.failures import EXIT_FAILED, run_program, standard_output, write_message
 
 PROG = "auditor"
 EXIT_CLEAN = 0
@@ -46,7 +46,9 @@ def _hints(report: AuditReport, *, settings: AuditorSettings) -> list[str]:
     return hints
 
 
-def run(settings: AuditorSettings, *, stdin: BinaryIO, stdout: TextIO, stderr: TextIO) -> int:
+def run(
+    settings: AuditorSettings, *, stdin: BinaryIO | None, stdout: TextIO, stderr: TextIO
+) -> int:
     config = load_config(settings.config, max_bytes=settings.max_input_bytes)
     reading = read_inputs(settings.files, stdin=stdin, max_bytes=settings.max_input_bytes)
     objects = merge_copies(reading.located)
@@ -67,7 +69,9 @@ def run(settings: AuditorSettings, *, stdin: BinaryIO, stdout: TextIO, stderr: T
 def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] = os.environ) -> int:
     def body() -> int:
         settings = parse_settings(sys.argv[1:] if argv is None else argv, environ=environ)
-        return run(settings, stdin=sys.stdin.buffer, stdout=sys.stdout, stderr=sys.stderr)
+        # Started with `<&-`, standard input is None; only `-f -` minds.
+        stdin = sys.stdin.buffer if sys.stdin is not None else None
+        return run(settings, stdin=stdin, stdout=standard_output(), stderr=sys.stderr)
 
     return run_program(body, prog=PROG, stderr=sys.stderr, environ=environ)
 

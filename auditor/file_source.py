@@ -52,11 +52,16 @@ def _read_path(given: str, *, reading: Reading, max_bytes: int) -> None:
         reading.located.extend(parse_located(text, source=str(file), notes=reading.notes))
 
 
-def read_inputs(paths: Sequence[str], *, stdin: BinaryIO, max_bytes: int) -> Reading:
-    """Objects from every path in order, with positions; `-` reads standard input (once)."""
+def read_inputs(paths: Sequence[str], *, stdin: BinaryIO | None, max_bytes: int) -> Reading:
+    """Objects from every path in order, with positions; `-` reads standard input (once).
+
+    `stdin` is None when the program was started with standard input closed.
+    """
     reading = Reading()
     for given in paths:
         if given == STDIN:
+            if stdin is None:
+                raise InputError(f"{STDIN_SOURCE}: standard input is closed")
             text = read_stream(stdin, source=STDIN_SOURCE, max_bytes=max_bytes)
             reading.located.extend(parse_located(text, source=STDIN_SOURCE, notes=reading.notes))
         else:

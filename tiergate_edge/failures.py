@@ -39,6 +39,13 @@ def _message_lines(error: Exception) -> list[str]:
     return str(error).split("\n") if isinstance(error, ConfigError) else [str(error)]
 
 
+def standard_output() -> TextIO:
+    """Standard output, or a UsageError when the program was started with it closed (`>&-`)."""
+    if sys.stdout is None:
+        raise UsageError("standard output is closed: there is nowhere to write the result")
+    return sys.stdout
+
+
 def run_program(
     body: Callable[[], int], *, prog: str, stderr: TextIO, environ: Mapping[str, str]
 ) -> int:

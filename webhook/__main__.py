@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from tiergate_edge.arguments import ArgumentParser, config_path
 from tiergate_edge.config_file import load_config
-from tiergate_edge.failures import EXIT_FAILED, UsageError, run_program
+from tiergate_edge.failures import EXIT_FAILED, UsageError, run_program, standard_output
 
 PROG = "webhook"
 EXIT_OK = 0
@@ -29,8 +29,9 @@ def _check_config(argv: Sequence[str]) -> int:
     config = load_config(args.config)
     if not args.check_config:
         raise UsageError("serving admission reviews is not supported yet; use --check-config")
+    stdout = standard_output()
     for rule in config.rules:
-        sys.stdout.write(
+        stdout.write(
             f"rule {rule.name}: enforcement {rule.enforcement}, allowed in "
             f"{rule.allowed_in.describe()}\n"
         )

@@ -1,12 +1,14 @@
 """`auditor --once -f`: how files, directories and standard input are read as bytes."""
 
 import codecs
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.auditor.manifests import DRIFTED
-from tests.auditor.process import assert_clean_failure, auditor, run_program
+from tests.auditor.process import ROOT, assert_clean_failure, auditor, run_program
 
 LATIN1 = DRIFTED.replace("name: customer-1}", "name: customer-1, annotations: {a: caf\u00e9}}")
 LATIN1_OFFSET = LATIN1.index("\u00e9")  # ASCII before it: characters are bytes
@@ -143,3 +145,35 @@ def test_a_config_that_is_not_utf8_is_named(tmp_path: Path) -> None:
 def test_standard_input_is_read_once_even_when_named_twice() -> None:
     result = auditor("--once", "-f", "-", "-f", "-", stdin=DRIFTED)
     assert (result.returncode, result.stderr) == (1, "")
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        pytest.param(
+            "auditor --once -f - <&-", "auditor: <stdin>: standard input is closed", id="stdin"
+        ),
+        pytest.param(
+            "auditor --once -f examples/cluster-snapshot.yaml >&-",
+            "auditor: standard output is closed: there is nowhere to write the result",
+            id="stdout",
+        ),
+        pytest.param(
+            "webhook --check-config >&-",
+            "webhook: standard output is closed: there is nowhere to write the result",
+            id="stdout of the webhook",
+        ),
+    ],
+)
+def test_a_closed_standard_stream_is_a_clean_error(command: str, expected: str) -> None:
+    program, _, args = command.partition(" ")
+    result = subprocess.run(
+        ["/bin/sh", "-c", f'exec "$0" -m {program} {args}', sys.executable],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=60,
+    )
+    assert_clean_failure(result, prog=program)
+    assert result.stderr == f"{expected}\n"
