@@ -38,6 +38,8 @@ class _NotJsonError(InputError):
 
 @dataclass(frozen=True)
 class Position:
+    """Where an object stands: file (or `<stdin>`), document number, List item number."""
+
     source: str
     document: int
     item: int | None = None
