@@ -188,7 +188,7 @@ def _located_object(
     try:
         obj = parse_object(document)
     except UnservedVersionError as error:
-        notes.append(f"{position}: not judged: {error}")
+        notes.append(f"{position}: {error}")  # the core's message says "not judged" and why
         return
     except ObjectError as error:
         raise InputError(f"{position}: {error}") from error
