@@ -5,7 +5,6 @@ written manifests; a bad one must be reported by file and document number,
 and a document of a kind tiergate skips must never stop the rest.
 """
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from tiergate.objects import (
 )
 from tiergate_edge.aliases import AliasBombError
 from tiergate_edge.failures import InputError
+from tiergate_edge.json_stream import NESTED_TOO_DEEPLY, NotJsonError, load_json_documents
 from tiergate_edge.yaml_loader import (
     DuplicateKey,
     YamlDocument,
@@ -31,12 +31,6 @@ from tiergate_edge.yaml_loader import (
 
 # InputError is part of this module's interface: its callers catch what it raises.
 __all__ = ["Document", "InputError", "Position", "describe_value", "parse_located", "parse_objects"]
-
-NESTED_TOO_DEEPLY = "nested too deeply to read"
-
-
-class _NotJsonError(InputError):
-    """Text that is not JSON; it may still be YAML in flow style."""
 
 
 @dataclass(frozen=True)
@@ -80,35 +74,6 @@ def describe_value(value: object) -> str:
 
 def _looks_like_json(text: str, *, source: str) -> bool:
     return source.lower().endswith(".json") or text.lstrip().startswith(("{", "["))
-
-
-def _json_documents(text: str, *, source: str) -> Iterator[Document]:
-    """Documents of a JSON stream (`kubectl get -w -o json` prints one after another).
-
-    Duplicate keys are not looked for: JSON is read exactly as `json.load` reads
-    it (the last value wins), so JSON reading can be measured against it.
-    """
-    decoder = json.JSONDecoder()
-    position, number = 0, 0
-    while True:
-        while position < len(text) and text[position].isspace():
-            position += 1
-        if position >= len(text):
-            return
-        number += 1
-        try:
-            document, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as error:
-            raise _NotJsonError(
-                f"{source}: document {number} (line {error.lineno}): not valid JSON: {error.msg}"
-            ) from error
-        except RecursionError as error:
-            raise InputError(f"{source}: document {number}: {NESTED_TOO_DEEPLY}") from error
-        except ValueError as error:  # an integer with more digits than Python converts
-            raise InputError(
-                f"{source}: document {number}: not valid JSON: an integer with too many digits"
-            ) from error
-        yield Document(number, document, {})
 
 
 def _item_of(duplicate: DuplicateKey, *, root: object) -> int | None:
@@ -258,8 +223,10 @@ def parse_located(
     documents: Iterator[Document]
     if _looks_like_json(text, source=source):
         try:
-            documents = iter(list(_json_documents(text, source=source)))
-        except _NotJsonError:
+            documents = iter(
+                [Document(n, data, {}) for n, data in load_json_documents(text, source=source)]
+            )
+        except NotJsonError:
             if source.lower().endswith(".json"):
                 raise
             documents = _yaml_documents(text, source=source)  # YAML in flow style looks like JSON

@@ -1,6 +1,7 @@
 """`auditor --once -f`: how files, directories and standard input are read as bytes."""
 
 import codecs
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -177,3 +178,15 @@ def test_a_closed_standard_stream_is_a_clean_error(command: str, expected: str) 
     )
     assert_clean_failure(result, prog=program)
     assert result.stderr == f"{expected}\n"
+
+
+def test_odd_entries_in_a_directory_are_notes_not_errors(tmp_path: Path) -> None:
+    (tmp_path / "snapshot.yaml").write_text(DRIFTED, encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe.yaml")  # reading it would wait for a writer forever
+    (tmp_path / "gone.yaml").symlink_to(tmp_path / "absent.yaml")
+    result = auditor("--once", "-f", str(tmp_path))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [
+        f"auditor: note: {tmp_path}/gone.yaml: a symlink to a file that does not exist; skipped",
+        f"auditor: note: {tmp_path}/pipe.yaml: not a regular file; skipped",
+    ]
