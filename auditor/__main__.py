@@ -1,36 +1,27 @@
 """`auditor`: the command line entry point.
 
 Parses the settings once, wires the file source, the policy core and the report
-together, and turns every expected failure into a message and exit code 2.
+together; every failure becomes `auditor: message` and exit code 2.
 """
 
+import os
 import sys
-import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
-from auditor.documents import InputError
-from auditor.file_source import build_snapshot, read_objects
+from auditor.file_source import build_snapshot, merge_copies, read_inputs
 from auditor.report import RENDERERS
-from auditor.settings import AuditorSettings, SettingsError, parse_settings
+from auditor.settings import AuditorSettings, parse_settings
 from tiergate.audit import audit
-from tiergate.config import ConfigError, TiergateConfig, default_config, parse_config_text
 from tiergate.findings import AuditReport
+from tiergate_edge.config_file import load_config
+from tiergate_edge.failures import EXIT_FAILED, run_program, standard_output, write_message
 
+PROG = "auditor"
 EXIT_CLEAN = 0
 EXIT_DRIFT = 1
-EXIT_INCOMPLETE = 2
-
-
-def load_config(settings: AuditorSettings) -> TiergateConfig:
-    if settings.config is None:
-        return default_config()
-    try:
-        text = settings.config.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{settings.config}: cannot read: {error.strerror}") from error
-    return parse_config_text(text, source=str(settings.config))
+EXIT_INCOMPLETE = EXIT_FAILED
 
 
 def _hints(report: AuditReport, *, settings: AuditorSettings) -> list[str]:
@@ -55,34 +46,34 @@ def _hints(report: AuditReport, *, settings: AuditorSettings) -> list[str]:
     return hints
 
 
-def run(settings: AuditorSettings, *, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    config = load_config(settings)
-    objects = read_objects(settings.files, stdin=stdin)
+def run(
+    settings: AuditorSettings, *, stdin: BinaryIO | None, stdout: TextIO, stderr: TextIO
+) -> int:
+    config = load_config(settings.config, max_bytes=settings.max_input_bytes)
+    reading = read_inputs(settings.files, stdin=stdin, max_bytes=settings.max_input_bytes)
+    objects = merge_copies(reading.located)
     snapshot, notes = build_snapshot(objects, assumed=settings.assumed_namespace)
-    for note in notes:
-        stderr.write(f"auditor: note: {note}\n")
+    for note in (*reading.notes, *notes):
+        write_message(stderr, prog=PROG, message=f"note: {note}")
     report = audit(
         snapshot, config=config, own_namespace=settings.own_namespace, now=datetime.now(UTC)
     )
     stdout.write(RENDERERS[settings.output](report))
     if not report.complete:
         for hint in _hints(report, settings=settings):
-            stderr.write(f"auditor: incomplete: {hint}\n")
+            write_message(stderr, prog=PROG, message=f"incomplete: {hint}")
         return EXIT_INCOMPLETE
     return EXIT_DRIFT if report.has_violations else EXIT_CLEAN
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        settings = parse_settings(sys.argv[1:] if argv is None else argv)
-        return run(settings, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr)
-    except (SettingsError, ConfigError, InputError) as error:
-        sys.stderr.write(f"auditor: {error}\n")
-        return EXIT_INCOMPLETE
-    except Exception:  # noqa: BLE001 - a bug must never read as exit 1, "drift found"
-        sys.stderr.write("auditor: internal error, the audit did not complete:\n")
-        traceback.print_exc(file=sys.stderr)
-        return EXIT_INCOMPLETE
+def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] = os.environ) -> int:
+    def body() -> int:
+        settings = parse_settings(sys.argv[1:] if argv is None else argv, environ=environ)
+        # Started with `<&-`, standard input is None; only `-f -` minds.
+        stdin = sys.stdin.buffer if sys.stdin is not None else None
+        return run(settings, stdin=stdin, stdout=standard_output(), stderr=sys.stderr)
+
+    return run_program(body, prog=PROG, stderr=sys.stderr, environ=environ)
 
 
 if __name__ == "__main__":

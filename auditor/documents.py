@@ -1,27 +1,42 @@
 """Turn YAML or JSON text into Kubernetes objects, naming the document that fails.
 
 Inputs are `kubectl get -o yaml|json` output, `helm template` streams and hand
-written manifests; a bad one must be reported by file and document number.
+written manifests; a bad one must be reported by file and document number,
+and a document of a kind tiergate skips must never stop the rest.
 """
 
-import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from tiergate.objects import KubeObject, ObjectError, parse_object
+from tiergate.objects import (
+    KubeObject,
+    ObjectError,
+    UnservedVersionError,
+    is_judged_kind,
+    parse_object,
+)
+from tiergate_edge.aliases import AliasBombError
+from tiergate_edge.failures import InputError
+from tiergate_edge.json_stream import NESTED_TOO_DEEPLY, NotJsonError, load_json_documents
+from tiergate_edge.yaml_loader import (
+    DuplicateKey,
+    YamlDocument,
+    load_yaml_documents,
+    yaml_error_parts,
+)
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class InputError(Exception):
-    """Input that cannot be read or parsed; the message names the source and document."""
+# InputError is part of this module's interface: its callers catch what it raises.
+__all__ = ["Document", "InputError", "Position", "describe_value", "parse_located", "parse_objects"]
 
 
 @dataclass(frozen=True)
 class Position:
+    """Where an object stands: file (or `<stdin>`), document number, List item number."""
+
     source: str
     document: int
     item: int | None = None
@@ -31,81 +46,199 @@ class Position:
         return f"{self.source}: document {self.document}{item}"
 
 
+@dataclass(frozen=True)
+class Document:
+    """A parsed document and its duplicate keys by List item (None: outside any item)."""
+
+    number: int
+    data: Any
+    duplicates: Mapping[int | None, Sequence[DuplicateKey]]
+
+
+# In order: bool before int, as Python's bool is an int.
+_VALUE_WORDS: tuple[tuple[type, str], ...] = (
+    (type(None), "null"),
+    (bool, "true or false"),
+    (int, "an integer"),
+    (float, "a number"),
+    (str, "a string"),
+    (Mapping, "a mapping"),
+    (list, "a list"),
+)
+
+
+def describe_value(value: object) -> str:
+    """What a YAML or JSON reader calls a value, not what Python calls it."""
+    return next((word for kind, word in _VALUE_WORDS if isinstance(value, kind)), "a value")
+
+
 def _looks_like_json(text: str, *, source: str) -> bool:
-    return source.endswith(".json") or text.lstrip().startswith(("{", "["))
+    return source.lower().endswith(".json") or text.lstrip().startswith(("{", "["))
 
 
-def _json_documents(text: str, *, source: str) -> Iterator[tuple[int, Any]]:
-    decoder = json.JSONDecoder()
-    position, number = 0, 0
-    while True:
-        while position < len(text) and text[position].isspace():
-            position += 1
-        if position >= len(text):
-            return
-        number += 1
-        try:
-            document, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as error:
-            raise InputError(
-                f"{source}: document {number} (line {error.lineno}): not valid JSON: {error.msg}"
-            ) from error
-        yield number, document
+def _item_of(duplicate: DuplicateKey, *, root: object) -> int | None:
+    """The List item (from 1) a duplicate key lies in, by character offset."""
+    if not isinstance(root, MappingNode):
+        return None
+    for key, value in root.value:
+        if isinstance(key, ScalarNode) and key.value == "items" and isinstance(value, SequenceNode):
+            for index, item in enumerate(value.value, start=1):
+                if item.start_mark.index <= duplicate.index < item.end_mark.index:
+                    return index
+    return None
 
 
-def _yaml_documents(text: str, *, source: str) -> Iterator[tuple[int, Any]]:
+def _by_item(document: YamlDocument) -> dict[int | None, list[DuplicateKey]]:
+    found: dict[int | None, list[DuplicateKey]] = {}
+    for duplicate in document.duplicates:
+        found.setdefault(_item_of(duplicate, root=document.root), []).append(duplicate)
+    return found
+
+
+def _yaml_documents(text: str, *, source: str) -> Iterator[Document]:
+    documents = load_yaml_documents(text)
     number = 0
-    documents = yaml.load_all(text, Loader=_Loader)
     while True:
         try:
             document = next(documents)
         except StopIteration:
             return
+        except AliasBombError as error:
+            raise InputError(f"{source}: document {number + 1}: {error}") from error
         except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            line = f" (line {mark.line + 1})" if mark is not None else ""
-            problem = getattr(error, "problem", None) or str(error)
+            line, problem = yaml_error_parts(error)
             raise InputError(
                 f"{source}: document {number + 1}{line}: not valid YAML: {problem}"
             ) from error
-        number += 1
-        yield number, document
+        except RecursionError as error:
+            raise InputError(f"{source}: document {number + 1}: {NESTED_TOO_DEEPLY}") from error
+        number = document.number
+        yield Document(number, document.data, _by_item(document) if document.duplicates else {})
 
 
-def _objects_of(document: Any, *, position: Position) -> Iterator[KubeObject]:
-    if not isinstance(document, Mapping):
-        found = type(document).__name__
-        raise InputError(f"{position}: expected a Kubernetes object (a mapping), found a {found}")
-    kind = document.get("kind")
-    if isinstance(kind, str) and kind.endswith("List") and "items" in document:
-        items = document["items"] or []
-        if not isinstance(items, list):
-            raise InputError(f"{position}: the {kind}'s items are not a list")
-        for index, item in enumerate(items, start=1):
-            item_position = Position(position.source, position.document, index)
-            yield from _objects_of(item, position=item_position)
-        return
+def _type_fields(document: Mapping[str, Any], *, position: Position) -> tuple[str, str]:
+    kind, api_version = document.get("kind"), document.get("apiVersion")
+    if kind is None or kind == "":
+        raise InputError(f"{position}: the document has no 'kind'")
+    if not isinstance(kind, str):
+        raise InputError(f"{position}: kind must be a string, found {describe_value(kind)}")
+    if api_version is None or api_version == "":
+        raise InputError(f"{position}: the {kind} has no 'apiVersion'")
+    if not isinstance(api_version, str):
+        found = describe_value(api_version)
+        raise InputError(f"{position}: apiVersion must be a string, found {found}")
+    return kind, api_version
+
+
+def _refuse_duplicates(duplicates: Sequence[DuplicateKey], *, position: Position) -> None:
+    if duplicates:
+        raise InputError(f"{position}: {duplicates[0]}; give each key once")
+
+
+def _mapping(value: object, *, position: Position) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        found = describe_value(value)
+        raise InputError(f"{position}: expected a Kubernetes object (a mapping), found {found}")
+    return value
+
+
+def _located_object(
+    document: Mapping[str, Any],
+    *,
+    position: Position,
+    duplicates: Sequence[DuplicateKey],
+    notes: list[str],
+) -> Iterator[tuple[KubeObject, Position]]:
+    """The object and its position, if it is of a kind tiergate judges."""
+    kind, api_version = _type_fields(document, position=position)
+    if is_judged_kind(kind, api_version=api_version):
+        _refuse_duplicates(duplicates, position=position)
     try:
         obj = parse_object(document)
+    except UnservedVersionError as error:
+        notes.append(f"{position}: {error}")  # the core's message says "not judged" and why
+        return
     except ObjectError as error:
         raise InputError(f"{position}: {error}") from error
+    except RecursionError as error:  # a value nested just under the parser's limit
+        raise InputError(f"{position}: {NESTED_TOO_DEEPLY}") from error
     if obj is not None:
-        yield obj
+        yield obj, position
 
 
-def parse_objects(text: str, *, source: str) -> Iterator[KubeObject]:
-    """Every object in a YAML or JSON stream, `kind: List` documents expanded."""
-    documents: Iterable[tuple[int, Any]] = ()
+def _item_kind(kind: str, api_version: str) -> str | None:
+    """The kind a list holds ("" for `v1 List`: each item names its own), or None."""
+    if kind == "List" and api_version == "v1":
+        return ""
+    item_kind = kind.removesuffix("List")
+    if item_kind != kind and is_judged_kind(item_kind, api_version=api_version):
+        return item_kind  # the API's typed list (DeploymentList): items carry no kind
+    return None
+
+
+def _items_of(
+    document: Document, *, kind: str, item_kind: str, position: Position, notes: list[str]
+) -> Iterator[tuple[KubeObject, Position]]:
+    data = document.data
+    api_version = data["apiVersion"]
+    _refuse_duplicates(document.duplicates.get(None, ()), position=position)
+    items = data.get("items") or []
+    if not isinstance(items, list):
+        found = describe_value(items)
+        raise InputError(f"{position}: the {kind}'s items must be a list, found {found}")
+    for index, item in enumerate(items, start=1):
+        at = Position(position.source, position.document, index)
+        fields = _mapping(item, position=at)
+        if item_kind:
+            fields = {"apiVersion": api_version, "kind": item_kind, **fields}
+        elif _item_kind(*_type_fields(fields, position=at)) is not None:
+            raise InputError(f"{at}: a list inside a list is not read")
+        duplicates = document.duplicates.get(index, ())
+        yield from _located_object(fields, position=at, duplicates=duplicates, notes=notes)
+
+
+def _objects_of(
+    document: Document, *, position: Position, notes: list[str]
+) -> Iterator[tuple[KubeObject, Position]]:
+    data = _mapping(document.data, position=position)
+    kind, api_version = _type_fields(data, position=position)
+    item_kind = _item_kind(kind, api_version)
+    if item_kind is not None:
+        yield from _items_of(
+            document, kind=kind, item_kind=item_kind, position=position, notes=notes
+        )
+        return
+    everywhere = [d for found in document.duplicates.values() for d in found]
+    yield from _located_object(data, position=position, duplicates=everywhere, notes=notes)
+
+
+def parse_located(
+    text: str, *, source: str, notes: list[str]
+) -> Iterator[tuple[KubeObject, Position]]:
+    """Every judged object in a YAML or JSON stream with where it stands; Lists expanded.
+
+    Objects tiergate does not judge are skipped; `notes` collects what the user
+    should hear about on standard error (objects seen but not judged).
+    """
+    documents: Iterator[Document]
     if _looks_like_json(text, source=source):
         try:
-            documents = list(_json_documents(text, source=source))
-        except InputError:
-            if source.endswith(".json"):
+            documents = iter(
+                [Document(n, data, {}) for n, data in load_json_documents(text, source=source)]
+            )
+        except NotJsonError:
+            if source.lower().endswith(".json"):
                 raise
             documents = _yaml_documents(text, source=source)  # YAML in flow style looks like JSON
     else:
         documents = _yaml_documents(text, source=source)
-    for number, document in documents:
-        if document is None:
+    for document in documents:
+        if document.data is None:
             continue  # an empty document, as `helm template` prints for disabled templates
-        yield from _objects_of(document, position=Position(source, number))
+        yield from _objects_of(document, position=Position(source, document.number), notes=notes)
+
+
+def parse_objects(text: str, *, source: str) -> Iterator[KubeObject]:
+    """Every judged object in a YAML or JSON stream, without positions or notes."""
+    for obj, _ in parse_located(text, source=source, notes=[]):
+        yield obj

@@ -4,17 +4,20 @@
 namespace (and which labels) to judge it in, as if it were applied there.
 """
 
+import stat
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
 
-from auditor.documents import InputError, parse_objects
+from auditor.documents import Position, parse_located
 from tiergate.audit import Snapshot
 from tiergate.objects import KubeObject
 from tiergate.ownership import object_key
+from tiergate_edge.directories import list_manifests
+from tiergate_edge.failures import InputError
+from tiergate_edge.inputs import STDIN_SOURCE, check_readable_file, read_file, read_stream
 
-MANIFEST_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 STDIN = "-"
 NAME_LABEL = "kubernetes.io/metadata.name"  # the API server sets it on every namespace
 
@@ -27,22 +30,46 @@ class AssumedNamespace:
     labels: Mapping[str, str] | None
 
 
-def _files_under(path: Path) -> list[Path]:
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix in MANIFEST_SUFFIXES and p.is_file())
-        if not files:
-            raise InputError(f"{path}: the directory holds no .yaml, .yml or .json files")
-        return files
-    if not path.exists():
-        raise InputError(f"{path}: no such file or directory")
-    return [path]
+@dataclass
+class Reading:
+    """What the inputs hold: each judged object with where it stands, and notes for stderr."""
+
+    located: list[tuple[KubeObject, Position]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot read: {error}") from error
+def _read_path(given: str, *, reading: Reading, max_bytes: int) -> None:
+    path = Path(given)
+    status = check_readable_file(path)
+    if stat.S_ISDIR(status.st_mode):
+        listing = list_manifests(path, root_status=status)
+        reading.notes.extend(listing.notes)
+        files = listing.files
+    else:
+        files = [path]
+    for file in files:
+        text = read_file(file, max_bytes=max_bytes)
+        reading.located.extend(parse_located(text, source=str(file), notes=reading.notes))
+
+
+def read_inputs(paths: Sequence[str], *, stdin: BinaryIO | None, max_bytes: int) -> Reading:
+    """Objects from every path in order, with positions; `-` reads standard input (once).
+
+    `stdin` is None when the program was started with standard input closed.
+    """
+    reading = Reading()
+    for given in paths:
+        if given == STDIN:
+            if stdin is None:
+                raise InputError(f"{STDIN_SOURCE}: standard input is closed")
+            text = read_stream(stdin, source=STDIN_SOURCE, max_bytes=max_bytes)
+            reading.located.extend(parse_located(text, source=STDIN_SOURCE, notes=reading.notes))
+        else:
+            _read_path(given, reading=reading, max_bytes=max_bytes)
+    if not reading.located:
+        named = ", ".join(STDIN_SOURCE if p == STDIN else p for p in paths)
+        raise InputError(f"{named}: no Kubernetes objects of the kinds tiergate judges")
+    return reading
 
 
 def _identity(obj: KubeObject) -> object:
@@ -52,25 +79,12 @@ def _identity(obj: KubeObject) -> object:
     return obj.metadata.uid or id(obj)
 
 
-def read_objects(paths: Sequence[str], *, stdin: TextIO) -> list[KubeObject]:
-    """Objects from every path in order; `-` reads standard input (once).
-
-    An object given twice (the same file named twice, overlapping snapshots)
-    counts once: the first copy is kept.
-    """
+def merge_copies(located: Iterable[tuple[KubeObject, Position]]) -> list[KubeObject]:
+    """One object per identity: an object given twice (the same file named twice,
+    overlapping snapshots) counts once, and the first copy is kept."""
     objects: dict[object, KubeObject] = {}
-    for given in paths:
-        if given == STDIN:
-            found = list(parse_objects(stdin.read().removeprefix("\ufeff"), source="<stdin>"))
-        else:
-            found = [
-                o for p in _files_under(Path(given)) for o in parse_objects(_read(p), source=str(p))
-            ]
-        for obj in found:
-            objects.setdefault(_identity(obj), obj)
-    if not objects:
-        named = ", ".join("<stdin>" if p == STDIN else p for p in paths)
-        raise InputError(f"{named}: no Kubernetes objects of the kinds tiergate judges")
+    for obj, _ in located:
+        objects.setdefault(_identity(obj), obj)
     return list(objects.values())
 
 

@@ -4,9 +4,7 @@ Flags are validated into one typed object so that a bad value stops the run
 with the flag named, before anything is read.
 """
 
-import argparse
-import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
@@ -14,12 +12,16 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from auditor.file_source import AssumedNamespace
 from auditor.report import OutputFormat
 from tiergate.names import validate_dns_label, validate_label_key, validate_label_value
+from tiergate_edge.arguments import ArgumentParser, config_path, given_path
+from tiergate_edge.failures import UsageError
+from tiergate_edge.inputs import DEFAULT_MAX_INPUT_BYTES
 
 DEFAULT_OWN_NAMESPACE = "tiergate-system"
+OWN_NAMESPACE_VARIABLE = "POD_NAMESPACE"
 
 
-class SettingsError(Exception):
-    """A bad command line; the message names the flag."""
+class SettingsError(UsageError):
+    """A bad command line (or environment); the message names the flag or variable."""
 
 
 def parse_label_pairs(text: str) -> dict[str, str]:
@@ -43,6 +45,7 @@ class AuditorSettings(BaseModel):
     config: Path | None = None
     output: OutputFormat = OutputFormat.TABLE
     own_namespace: str = DEFAULT_OWN_NAMESPACE
+    max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
 
     @field_validator("namespace", "own_namespace")
     @classmethod
@@ -56,8 +59,18 @@ class AuditorSettings(BaseModel):
         return AssumedNamespace(name=self.namespace, labels=self.namespace_labels)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _byte_count(text: str) -> int:
+    try:
+        count = int(text.replace("_", ""))
+    except ValueError:
+        count = 0
+    if count <= 0:
+        raise SettingsError(f"--max-input-bytes: {text!r} is not a positive number of bytes")
+    return count
+
+
+def _parser() -> ArgumentParser:
+    parser = ArgumentParser(
         prog="auditor",
         description="Find tier-gated components where their rule does not allow them.",
         epilog="Exit codes: 0 no unwanted or orphaned drift, 1 drift found, "
@@ -71,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="PATH",
+        type=given_path,
         help="manifest file, directory, or - for standard input (repeatable)",
     )
     parser.add_argument(
@@ -83,7 +97,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="K=V,...",
         help="the labels of the --namespace namespace, as kubectl writes them",
     )
-    parser.add_argument("--config", type=Path, metavar="FILE", help="rule configuration (YAML)")
+    parser.add_argument(
+        "--config", type=config_path, metavar="FILE", help="rule configuration (YAML)"
+    )
     parser.add_argument(
         "-o",
         "--output",
@@ -94,15 +110,33 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--own-namespace",
         metavar="NAME",
-        default=os.environ.get("POD_NAMESPACE") or DEFAULT_OWN_NAMESPACE,
         help="tiergate's own namespace, always exempt (default: $POD_NAMESPACE or "
         f"{DEFAULT_OWN_NAMESPACE})",
+    )
+    parser.add_argument(
+        "--max-input-bytes",
+        metavar="N",
+        default=str(DEFAULT_MAX_INPUT_BYTES),
+        help="refuse an input (file or standard input) larger than N bytes "
+        f"(default: {DEFAULT_MAX_INPUT_BYTES}, 2 GiB)",
     )
     return parser
 
 
-def parse_settings(argv: Sequence[str]) -> AuditorSettings:
+def _own_namespace(given: str | None, *, environ: Mapping[str, str]) -> tuple[str, str]:
+    """The own namespace and where it came from, to name that in an error."""
+    if given is not None:
+        return given, "--own-namespace"
+    from_environment = environ.get(OWN_NAMESPACE_VARIABLE)
+    if from_environment:
+        return from_environment, f"${OWN_NAMESPACE_VARIABLE}"
+    return DEFAULT_OWN_NAMESPACE, "--own-namespace"
+
+
+def parse_settings(argv: Sequence[str], *, environ: Mapping[str, str]) -> AuditorSettings:
+    """The settings from the command line and the environment ($POD_NAMESPACE)."""
     args = _parser().parse_args(argv)
+    own_namespace, own_namespace_origin = _own_namespace(args.own_namespace, environ=environ)
     if args.namespace_labels is not None and args.namespace is None:
         raise SettingsError("--namespace-labels needs --namespace NAME")
     try:
@@ -124,9 +158,12 @@ def parse_settings(argv: Sequence[str]) -> AuditorSettings:
             namespace_labels=labels,
             config=args.config,
             output=OutputFormat(args.output),
-            own_namespace=args.own_namespace,
+            own_namespace=own_namespace,
+            max_input_bytes=_byte_count(args.max_input_bytes),
         )
     except ValidationError as error:
         first = error.errors()[0]
         flag = "--" + str(first["loc"][0]).replace("_", "-")
+        if flag == "--own-namespace":
+            flag = own_namespace_origin
         raise SettingsError(f"{flag}: {first['msg'].removeprefix('Value error, ')}") from error

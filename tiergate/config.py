@@ -9,7 +9,6 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal, Self
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -195,12 +194,3 @@ def parse_config(document: Any, *, source: str) -> TiergateConfig:
         return TiergateConfig.model_validate(document)
     except ValidationError as error:
         raise ConfigError(describe_validation_error(error, source=source)) from error
-
-
-def parse_config_text(text: str, *, source: str) -> TiergateConfig:
-    """Validate YAML (or JSON) config text; the caller does the reading."""
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{source}: not valid YAML: {error}") from error
-    return parse_config(document, source=source)

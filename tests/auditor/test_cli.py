@@ -3,30 +3,15 @@
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.auditor.process import ROOT, auditor
+
 EXAMPLES = ROOT / "examples"
 EXPORTER = "3c44d0b1-customer-instance-mosquitto-exporter"
 HELM_RENDER = (EXAMPLES / "helm-template-starter.yaml").read_text(encoding="utf-8")
-
-
-def auditor(
-    *args: str, stdin: str = "", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "auditor", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-        timeout=60,
-        env=env,
-    )
 
 
 def audit_helm_render(*args: str, render: str = HELM_RENDER) -> subprocess.CompletedProcess[str]:

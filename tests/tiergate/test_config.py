@@ -10,8 +10,8 @@ from tiergate.config import (
     Exemption,
     Remediation,
     default_config,
-    parse_config_text,
 )
+from tiergate_edge.config_file import parse_config_text
 
 VALID_RULE = """
 rules:

@@ -1,0 +1,30 @@
+"""An argparse parser whose errors follow the programs' error contract.
+
+argparse prints its own message (raw, so a crafted argument could forge
+output) and exits; here a bad flag raises `UsageError` like any other failure.
+"""
+
+import argparse
+from pathlib import Path
+from typing import NoReturn
+
+from tiergate_edge.failures import UsageError
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """`error()` raises instead of exiting; the program's handler prints it."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def given_path(text: str) -> str:
+    """A path argument; empty is an error (an unset shell variable), not the current directory."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path (an unset shell variable?)")
+    return text
+
+
+def config_path(text: str) -> Path:
+    """`--config FILE`, refusing an empty path."""
+    return Path(given_path(text))
