@@ -1,11 +1,16 @@
 """How fast `auditor --once -f` judges a large snapshot, against parsing alone.
 
-Generates a List of N tenant namespaces (a drifted cluster like examples/),
-then times, in the same run: the baseline (parsing the text alone: YAML with
-the same C loader, or JSON) and the full pipeline (parse, validate, build the
-snapshot, audit). Prints objects per second for both and the ratio.
+Generates a List of N tenant namespaces (a drifted cluster like examples/, with
+the metadata and status kubectl prints), then times, in the same run:
+
+- in-process: the baseline (parsing the text alone: YAML with the same C
+  loader, or JSON) against the full pipeline (parse, sieve, validate the
+  candidates, build the snapshot, audit), and the sieve's cost per object;
+- `--whole`: the real `auditor --once -f FILE` process against a process that
+  only runs `json.load` on the same file: wall time and peak RSS of each.
 
     .venv/bin/python bench/audit_throughput.py [--tenants 2000] [--repeat 3] [--format json]
+    .venv/bin/python bench/audit_throughput.py --whole --tenants 10000
 """
 
 import argparse

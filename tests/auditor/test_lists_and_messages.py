@@ -134,9 +134,6 @@ def test_a_bad_flag_is_one_line_naming_it(args: tuple[str, ...]) -> None:
     assert "(see auditor --help)" in result.stderr
 
 
-@pytest.mark.xfail(
-    reason="waits for the core to raise UnservedVersionError for extensions/v1beta1", strict=True
-)
 def test_a_workload_under_an_apiversion_no_cluster_serves_is_a_note_not_an_error() -> None:
     document = (
         "apiVersion: extensions/v1beta1\nkind: Deployment\n"
