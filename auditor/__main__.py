@@ -10,11 +10,12 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import BinaryIO, TextIO
 
-from auditor.file_source import build_snapshot, merge_copies, read_inputs
+from auditor.file_source import build_snapshot, read_inputs
 from auditor.report import RENDERERS
 from auditor.settings import AuditorSettings, parse_settings
 from tiergate.audit import audit
 from tiergate.findings import AuditReport
+from tiergate.sieve import Sieve
 from tiergate_edge.config_file import load_config
 from tiergate_edge.failures import EXIT_FAILED, run_program, standard_output, write_message
 
@@ -50,9 +51,13 @@ def run(
     settings: AuditorSettings, *, stdin: BinaryIO | None, stdout: TextIO, stderr: TextIO
 ) -> int:
     config = load_config(settings.config, max_bytes=settings.max_input_bytes)
-    reading = read_inputs(settings.files, stdin=stdin, max_bytes=settings.max_input_bytes)
-    objects = merge_copies(reading.located)
-    snapshot, notes = build_snapshot(objects, assumed=settings.assumed_namespace)
+    reading = read_inputs(
+        settings.files,
+        stdin=stdin,
+        max_bytes=settings.max_input_bytes,
+        sieve=Sieve(config, default_namespace=settings.namespace),
+    )
+    snapshot, notes = build_snapshot(reading, assumed=settings.assumed_namespace)
     for note in (*reading.notes, *notes):
         write_message(stderr, prog=PROG, message=f"note: {note}")
     report = audit(

@@ -7,11 +7,12 @@ so they are an input error naming both places.
 """
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from auditor.documents import InputError
-from tiergate.objects import KubeObject
-from tiergate.ownership import object_key
+from tiergate.records import WorkloadRecord
+from tiergate.sieve import Kept
+from tiergate_edge.failures import InputError
 
 # Fields a copy may differ in and still be the same object to tiergate: the
 # resourceVersion, and the pod count read from status (the larger one is kept).
@@ -20,29 +21,51 @@ _FIELD_NAMES: Mapping[str, str] = {
     "pod_template": "the pod template",
     "spec_pods": "the replica count",
     "selector_pairs": "the selector",
+    "record": "the owner, the images or the namespace",
 }
 
 
-def placed(obj: KubeObject, *, namespace: str | None) -> KubeObject:
+def placed(obj: Kept, *, namespace: str | None) -> Kept:
     """`obj` in `namespace` (`--namespace`) if it names none, before copies are compared.
 
     So a copy that names the namespace and one that does not compare equal.
     """
-    if namespace is None or obj.metadata.namespace is not None or obj.kind == "Namespace":
+    if namespace is None or obj.namespace is not None or obj.kind == "Namespace":
         return obj
+    if isinstance(obj, WorkloadRecord):
+        return replace(obj, namespace=namespace)
     metadata = obj.metadata.model_copy(update={"namespace": namespace})
     return obj.model_copy(update={"metadata": metadata})
 
 
-def _identity(obj: KubeObject) -> object:
-    """What makes two documents the same object; generateName-only ones never are."""
+def _identity(obj: Kept) -> object:
+    """What makes two documents the same object; generateName-only ones never are.
+
+    A record is the same object as the typed view of another copy: the sieve
+    sorts copies alike unless they differ in what it reads.
+    """
+    if isinstance(obj, WorkloadRecord):
+        return (obj.kind, obj.namespace, obj.name) if obj.name else (obj.uid or id(obj))
     if obj.metadata.name:
-        return (obj.group, *object_key(obj))
+        return (obj.kind, obj.namespace, obj.name)
     return obj.metadata.uid or id(obj)
 
 
-def _differences(first: KubeObject, second: KubeObject) -> list[str]:
-    one, other = first.model_dump(exclude=_IGNORED), second.model_dump(exclude=_IGNORED)
+def _fields(obj: Kept, *, uid: str | None) -> dict[str, Any]:
+    """What tiergate reads of a copy, with `uid` in place of its own (see _differences)."""
+    if isinstance(obj, WorkloadRecord):
+        return {"record": replace(obj, desired_pods=0, uid=uid)}
+    fields = obj.model_dump(exclude=_IGNORED)
+    fields["metadata"]["uid"] = uid
+    return fields
+
+
+def _differences(first: Kept, second: Kept) -> list[str]:
+    if isinstance(first, WorkloadRecord) != isinstance(second, WorkloadRecord):
+        return ["what could make it the component"]
+    # A manifest has no uid and its copy in a snapshot has one: that is no disagreement.
+    uid = first.uid if second.uid is None else second.uid
+    one, other = _fields(first, uid=first.uid or uid), _fields(second, uid=second.uid or uid)
     fields = []
     for key in one.keys() | other.keys():
         if one.get(key) == other.get(key):
@@ -58,19 +81,20 @@ def _differences(first: KubeObject, second: KubeObject) -> list[str]:
     return sorted(fields)
 
 
-def _describe(obj: KubeObject) -> str:
-    namespace = f"{obj.metadata.namespace}/" if obj.metadata.namespace else ""
+def _describe(obj: Kept) -> str:
+    namespace = f"{obj.namespace}/" if obj.namespace else ""
     return f"{obj.kind} {namespace}{obj.name}"
 
 
-def merge_copies(found: Iterable[tuple[KubeObject, str]]) -> list[KubeObject]:
+def merge_copies(found: Iterable[tuple[Kept, str]]) -> list[Kept]:
     """One object per identity, in first-seen order; `found` pairs each object with its place.
 
     Copies that agree on what tiergate reads collapse into the one that runs the
-    most pods (status may differ between snapshots); any other difference raises
-    InputError naming both places and the fields.
+    most pods (status may differ between snapshots), and that has a uid (a
+    manifest has none); any other difference raises InputError naming both
+    places and the fields.
     """
-    kept: dict[object, tuple[KubeObject, str]] = {}
+    kept: dict[object, tuple[Kept, str]] = {}
     for obj, where in found:
         identity = _identity(obj)
         first = kept.get(identity)
@@ -83,6 +107,9 @@ def merge_copies(found: Iterable[tuple[KubeObject, str]]) -> list[KubeObject]:
                 f"{first[1]} and {where}: two copies of {_describe(obj)} differ in "
                 f"{', '.join(differences)}; give one copy of each object"
             )
-        if obj.desired_pods > first[0].desired_pods:
+        if (obj.desired_pods, obj.uid is not None) > (
+            first[0].desired_pods,
+            first[0].uid is not None,
+        ):
             kept[identity] = (obj, first[1])
     return [obj for obj, _ in kept.values()]

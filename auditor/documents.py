@@ -12,13 +12,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from tiergate.objects import (
-    KubeObject,
-    ObjectError,
-    UnservedVersionError,
-    is_judged_kind,
-    parse_object,
-)
+from tiergate.objects import ObjectError, UnservedVersionError, is_judged_kind
+from tiergate.sieve import Kept, Sieve
 from tiergate_edge.aliases import AliasBombError
 from tiergate_edge.failures import InputError
 from tiergate_edge.json_stream import NESTED_TOO_DEEPLY, NotJsonError, load_json_documents
@@ -30,7 +25,7 @@ from tiergate_edge.yaml_loader import (
 )
 
 # InputError is part of this module's interface: its callers catch what it raises.
-__all__ = ["Document", "InputError", "Position", "describe_value", "parse_located", "parse_objects"]
+__all__ = ["Document", "InputError", "Position", "describe_value", "parse_located"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +48,14 @@ class Document:
     number: int
     data: Any
     duplicates: Mapping[int | None, Sequence[DuplicateKey]]
+
+
+@dataclass
+class Sorting:
+    """The sieve that sorts what is read, and the notes for standard error."""
+
+    sieve: Sieve
+    notes: list[str]
 
 
 # In order: bool before int, as Python's bool is an int.
@@ -147,16 +150,17 @@ def _located_object(
     *,
     position: Position,
     duplicates: Sequence[DuplicateKey],
-    notes: list[str],
-) -> Iterator[tuple[KubeObject, Position]]:
-    """The object and its position, if it is of a kind tiergate judges."""
+    reading: Sorting,
+) -> Iterator[tuple[Kept, Position]]:
+    """What the sieve keeps of the object, and its position; nothing for skipped kinds."""
     kind, api_version = _type_fields(document, position=position)
     if is_judged_kind(kind, api_version=api_version):
         _refuse_duplicates(duplicates, position=position)
     try:
-        obj = parse_object(document)
+        obj = reading.sieve.keep(document)
     except UnservedVersionError as error:
-        notes.append(f"{position}: {error}")  # the core's message says "not judged" and why
+        # The core's message says "not judged" and why.
+        reading.notes.append(f"{position}: {error}")
         return
     except ObjectError as error:
         raise InputError(f"{position}: {error}") from error
@@ -177,8 +181,8 @@ def _item_kind(kind: str, api_version: str) -> str | None:
 
 
 def _items_of(
-    document: Document, *, kind: str, item_kind: str, position: Position, notes: list[str]
-) -> Iterator[tuple[KubeObject, Position]]:
+    document: Document, *, kind: str, item_kind: str, position: Position, reading: Sorting
+) -> Iterator[tuple[Kept, Position]]:
     data = document.data
     api_version = data["apiVersion"]
     _refuse_duplicates(document.duplicates.get(None, ()), position=position)
@@ -194,31 +198,30 @@ def _items_of(
         elif _item_kind(*_type_fields(fields, position=at)) is not None:
             raise InputError(f"{at}: a list inside a list is not read")
         duplicates = document.duplicates.get(index, ())
-        yield from _located_object(fields, position=at, duplicates=duplicates, notes=notes)
+        yield from _located_object(fields, position=at, duplicates=duplicates, reading=reading)
 
 
 def _objects_of(
-    document: Document, *, position: Position, notes: list[str]
-) -> Iterator[tuple[KubeObject, Position]]:
+    document: Document, *, position: Position, reading: Sorting
+) -> Iterator[tuple[Kept, Position]]:
     data = _mapping(document.data, position=position)
     kind, api_version = _type_fields(data, position=position)
     item_kind = _item_kind(kind, api_version)
     if item_kind is not None:
         yield from _items_of(
-            document, kind=kind, item_kind=item_kind, position=position, notes=notes
+            document, kind=kind, item_kind=item_kind, position=position, reading=reading
         )
         return
     everywhere = [d for found in document.duplicates.values() for d in found]
-    yield from _located_object(data, position=position, duplicates=everywhere, notes=notes)
+    yield from _located_object(data, position=position, duplicates=everywhere, reading=reading)
 
 
-def parse_located(
-    text: str, *, source: str, notes: list[str]
-) -> Iterator[tuple[KubeObject, Position]]:
-    """Every judged object in a YAML or JSON stream with where it stands; Lists expanded.
+def parse_located(text: str, *, source: str, reading: Sorting) -> Iterator[tuple[Kept, Position]]:
+    """What the sieve keeps of each object in a YAML or JSON stream, with where it stands.
 
-    Objects tiergate does not judge are skipped; `notes` collects what the user
-    should hear about on standard error (objects seen but not judged).
+    Lists are expanded; documents are sorted as they are read, so a long YAML
+    stream is never held parsed whole. Objects tiergate does not judge are
+    skipped; `reading.notes` collects what the user should hear about.
     """
     documents: Iterator[Document]
     if _looks_like_json(text, source=source):
@@ -226,6 +229,9 @@ def parse_located(
             documents = iter(
                 [Document(n, data, {}) for n, data in load_json_documents(text, source=source)]
             )
+            # The parsed JSON is all that is needed now; the text goes before the sorting,
+            # so that the two are never held at once with what the sieve keeps.
+            del text
         except NotJsonError:
             if source.lower().endswith(".json"):
                 raise
@@ -235,10 +241,5 @@ def parse_located(
     for document in documents:
         if document.data is None:
             continue  # an empty document, as `helm template` prints for disabled templates
-        yield from _objects_of(document, position=Position(source, document.number), notes=notes)
-
-
-def parse_objects(text: str, *, source: str) -> Iterator[KubeObject]:
-    """Every judged object in a YAML or JSON stream, without positions or notes."""
-    for obj, _ in parse_located(text, source=source, notes=[]):
-        yield obj
+        position = Position(source, document.number)
+        yield from _objects_of(document, position=position, reading=reading)

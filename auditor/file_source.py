@@ -4,16 +4,20 @@
 namespace (and which labels) to judge it in, as if it were applied there.
 """
 
+import gc
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from auditor.documents import Position, parse_located
+from auditor.copies import merge_copies, placed
+from auditor.documents import Position, Sorting, parse_located
 from tiergate.audit import Snapshot
 from tiergate.objects import KubeObject
-from tiergate.ownership import object_key
+from tiergate.records import WorkloadRecord
+from tiergate.sieve import Kept, Sieve
 from tiergate_edge.directories import list_manifests
 from tiergate_edge.failures import InputError
 from tiergate_edge.inputs import STDIN_SOURCE, check_readable_file, read_file, read_stream
@@ -32,82 +36,98 @@ class AssumedNamespace:
 
 @dataclass
 class Reading:
-    """What the inputs hold: each judged object with where it stands, and notes for stderr."""
+    """What the inputs hold: what the sieve kept of each object with where it stands,
+    notes for stderr, and how many objects of the judged kinds were read in all."""
 
-    located: list[tuple[KubeObject, Position]] = field(default_factory=list)
+    located: list[tuple[Kept, Position]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    seen: int = 0
 
 
-def _read_path(given: str, *, reading: Reading, max_bytes: int) -> None:
+def _read_path(
+    given: str, *, sorting: Sorting, located: list[tuple[Kept, Position]], max_bytes: int
+) -> None:
     path = Path(given)
     status = check_readable_file(path)
     if stat.S_ISDIR(status.st_mode):
         listing = list_manifests(path, root_status=status)
-        reading.notes.extend(listing.notes)
+        sorting.notes.extend(listing.notes)
         files = listing.files
     else:
         files = [path]
     for file in files:
-        text = read_file(file, max_bytes=max_bytes)
-        reading.located.extend(parse_located(text, source=str(file), notes=reading.notes))
+        # No name for the text here: the parser lets go of it as soon as it has parsed it.
+        located.extend(
+            parse_located(read_file(file, max_bytes=max_bytes), source=str(file), reading=sorting)
+        )
 
 
-def read_inputs(paths: Sequence[str], *, stdin: BinaryIO | None, max_bytes: int) -> Reading:
-    """Objects from every path in order, with positions; `-` reads standard input (once).
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Reading a large snapshot allocates millions of objects and no cycles worth
+    collecting; the collector would walk the whole parsed tree again and again."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def read_inputs(
+    paths: Sequence[str], *, stdin: BinaryIO | None, max_bytes: int, sieve: Sieve
+) -> Reading:
+    """What the sieve keeps of every path in order, with positions; `-` reads standard input.
 
     `stdin` is None when the program was started with standard input closed.
     """
-    reading = Reading()
-    for given in paths:
-        if given == STDIN:
-            if stdin is None:
-                raise InputError(f"{STDIN_SOURCE}: standard input is closed")
-            text = read_stream(stdin, source=STDIN_SOURCE, max_bytes=max_bytes)
-            reading.located.extend(parse_located(text, source=STDIN_SOURCE, notes=reading.notes))
-        else:
-            _read_path(given, reading=reading, max_bytes=max_bytes)
-    if not reading.located:
+    sorting = Sorting(sieve=sieve, notes=[])
+    located: list[tuple[Kept, Position]] = []
+    with _collector_paused():
+        for given in paths:
+            if given == STDIN:
+                if stdin is None:
+                    raise InputError(f"{STDIN_SOURCE}: standard input is closed")
+                located.extend(
+                    parse_located(
+                        read_stream(stdin, source=STDIN_SOURCE, max_bytes=max_bytes),
+                        source=STDIN_SOURCE,
+                        reading=sorting,
+                    )
+                )
+            else:
+                _read_path(given, sorting=sorting, located=located, max_bytes=max_bytes)
+    seen = len(located) + sieve.dropped
+    if not seen:
         named = ", ".join(STDIN_SOURCE if p == STDIN else p for p in paths)
         raise InputError(f"{named}: no Kubernetes objects of the kinds tiergate judges")
-    return reading
+    return Reading(located=located, notes=sorting.notes, seen=seen)
 
 
-def _identity(obj: KubeObject) -> object:
-    """What makes two documents the same object; generateName-only ones never are."""
-    if obj.metadata.name:
-        return (obj.group, *object_key(obj))
-    return obj.metadata.uid or id(obj)
-
-
-def merge_copies(located: Iterable[tuple[KubeObject, Position]]) -> list[KubeObject]:
-    """One object per identity: an object given twice (the same file named twice,
-    overlapping snapshots) counts once, and the first copy is kept."""
-    objects: dict[object, KubeObject] = {}
-    for obj, _ in located:
-        objects.setdefault(_identity(obj), obj)
-    return list(objects.values())
-
-
-def _namespace_labels(objects: Iterable[KubeObject]) -> dict[str, dict[str, str]]:
+def _namespace_labels(objects: Iterable[Kept]) -> dict[str, dict[str, str]]:
     return {
         obj.name: {NAME_LABEL: obj.name, **obj.metadata.labels}
         for obj in objects
-        if obj.kind == "Namespace" and obj.group == ""
+        if isinstance(obj, KubeObject) and obj.kind == "Namespace" and obj.group == ""
     }
 
 
 def build_snapshot(
-    objects: Sequence[KubeObject], *, assumed: AssumedNamespace | None
+    reading: Reading, *, assumed: AssumedNamespace | None
 ) -> tuple[Snapshot, list[str]]:
-    """A Snapshot whose namespaces come from Namespace objects and the assumed namespace.
+    """The Snapshot of what was read: objects placed in the assumed namespace, copies merged,
+    namespaces from the Namespace objects and the assumed namespace.
 
     Also returns notes for the user, such as flags that override the input.
     """
-    namespaces = _namespace_labels(objects)
-    if assumed is None:
-        return Snapshot(namespaces=namespaces, objects=objects), []
+    where = None if assumed is None else assumed.name
+    kept = merge_copies(
+        (placed(obj, namespace=where), str(position)) for obj, position in reading.located
+    )
+    namespaces = _namespace_labels(kept)
     notes = []
-    if assumed.labels is not None:
+    if assumed is not None and assumed.labels is not None:
         labels = {**assumed.labels, NAME_LABEL: assumed.name}
         given = namespaces.get(assumed.name)
         if given is not None and given != labels:
@@ -116,12 +136,10 @@ def build_snapshot(
                 "in the input"
             )
         namespaces[assumed.name] = labels
-    placed = [
-        obj.model_copy(
-            update={"metadata": obj.metadata.model_copy(update={"namespace": assumed.name})}
-        )
-        if obj.metadata.namespace is None and obj.kind != "Namespace"
-        else obj
-        for obj in objects
-    ]
-    return Snapshot(namespaces=namespaces, objects=placed), notes
+    snapshot = Snapshot(
+        namespaces=namespaces,
+        objects=[k for k in kept if isinstance(k, KubeObject)],
+        records=[k for k in kept if isinstance(k, WorkloadRecord)],
+        seen=reading.seen - (len(reading.located) - len(kept)),
+    )
+    return snapshot, notes

@@ -11,17 +11,14 @@ case under 2 s and 200 MiB.
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from child import ROOT, Run, measure
 
-ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024**2
 
 
@@ -30,14 +27,6 @@ class Case:
     name: str
     command: list[str]
     stdin: Path | None = None
-
-
-@dataclass(frozen=True)
-class Run:
-    seconds: float
-    peak_rss_mib: float
-    exit_code: int
-    first_line: str
 
 
 def _billion_laughs() -> str:
@@ -112,21 +101,7 @@ def _cases(paths: dict[str, Path]) -> list[Case]:
 
 
 def _run(case: Case) -> Run:
-    with (
-        case.stdin.open("rb") if case.stdin else open(os.devnull, "rb") as stdin,  # noqa: PTH123
-        tempfile.TemporaryFile() as stderr,
-    ):
-        started = time.perf_counter()
-        child = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            case.command, stdin=stdin, stdout=subprocess.DEVNULL, stderr=stderr, cwd=ROOT
-        )
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
-        stderr.seek(0)
-        first_line = stderr.read().decode("utf-8", "replace").partition("\n")[0]
-    # ru_maxrss is in KiB on Linux.
-    return Run(seconds, usage.ru_maxrss / 1024, child.returncode, first_line)
+    return measure(case.command, stdin=case.stdin)
 
 
 def main() -> None:

@@ -50,37 +50,36 @@ def _optional_text(value: Any) -> str | None:
     return None if value is None else _text(value)
 
 
-class _Containers:
-    """The images of a pod spec, in one pass: all of them, and the long-running ones."""
-
-    __slots__ = ("images", "running")
-
-    def __init__(self, pod_spec: dict[str, Any]) -> None:
-        images: list[str] = []
-        running: list[str] = []
-        for field in ("initContainers", "containers"):
-            containers = pod_spec.get(field)
-            if containers is None:
-                continue
-            if type(containers) is not list:
+def _images(pod_spec: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The images of a pod spec in one pass: all of them, and the long-running ones."""
+    images: list[str] = []
+    running: list[str] = []
+    for field in ("initContainers", "containers"):
+        containers = pod_spec.get(field)
+        if containers is None:
+            continue
+        if type(containers) is not list:
+            raise _UnclearError
+        for container in containers:
+            if type(container) is not dict:
                 raise _UnclearError
-            for container in containers:
-                if type(container) is not dict:
-                    raise _UnclearError
-                image = container.get("image", "")
-                if type(image) is not str:
-                    raise _UnclearError
-                images.append(image)
-                if field == "containers" or container.get("restartPolicy") == "Always":
-                    running.append(image)
-        self.images = images
-        self.running = running
+            image = container.get("image", "")
+            if type(image) is not str:
+                raise _UnclearError
+            images.append(image)
+            if field == "containers" or container.get("restartPolicy") == "Always":
+                running.append(image)
+    return images, running
 
 
 class Sieve:
-    """Sorts raw objects for one configuration; counts what it drops."""
+    """Sorts raw objects for one configuration; counts the distinct objects it drops.
 
-    def __init__(self, config: TiergateConfig) -> None:
+    `default_namespace` is where an object that names none will be placed
+    (`--namespace`), so that copies with and without it count once.
+    """
+
+    def __init__(self, config: TiergateConfig, *, default_namespace: str | None = None) -> None:
         self._rules = config.rules
         names = [g for rule in config.rules for g in rule.component.names]
         self._names = (
@@ -93,7 +92,13 @@ class Sieve:
         )
         # image -> (a component's image under some rule, a broker's under some rule)
         self._images: dict[str, tuple[bool, bool]] = {}
-        self.dropped = 0
+        self._default_namespace = default_namespace
+        self._dropped: set[tuple[str, object, object]] = set()
+
+    @property
+    def dropped(self) -> int:
+        """How many distinct objects were dropped unjudged."""
+        return len(self._dropped)
 
     def keep(self, document: Mapping[str, Any]) -> Kept | None:
         """The typed view, a record, or None (dropped, or a kind tiergate never judges).
@@ -112,11 +117,11 @@ class Sieve:
             kept = self._sort(document, entry=entry)
         except (_UnclearError, ValueError):
             return parse_object(document)
-        if kept is True:
-            return parse_object(document)
-        if kept is None:
-            self.dropped += 1
-        return kept
+        return parse_object(document) if kept is True else kept
+
+    def _drop(self, kind: str, *, metadata: dict[str, Any], name: str) -> None:
+        namespace = metadata.get("namespace") or self._default_namespace
+        self._dropped.add((kind, namespace, metadata.get("uid") or name))
 
     def _sort(
         self, document: Mapping[str, Any], *, entry: JudgedKind
@@ -127,22 +132,43 @@ class Sieve:
         if type(name) is not str or self._names.match(name):
             return True
         if entry.role == KindRole.SATELLITE:
-            return True if self._has_pair(_selector(document, kind=entry.kind)) else None
+            return self._sort_satellite(document, entry=entry, metadata=metadata, name=name)
         labels = _mapping(metadata.get("labels"))
         if self._has_pair(labels):
             return True
-        pod_spec = _pod_spec(document, entry=entry)
-        containers = _Containers(pod_spec)
-        if any(self._classify_image(image)[0] for image in containers.images):
+        images, running = _images(_pod_spec(document, entry=entry))
+        known = self._images
+        if any((known.get(i) or self._classify_image(i))[0] for i in images):
             return True
-        broker = any(self._classify_image(image)[1] for image in containers.running)
-        if entry.kind not in OWNER_KINDS and not broker:
-            return None
-        return self._record(document, entry=entry, name=name, containers=containers)
+        if entry.kind in OWNER_KINDS or any(
+            (known.get(i) or self._classify_image(i))[1] for i in running
+        ):
+            return self._record(
+                document,
+                entry=entry,
+                name=name,
+                metadata=metadata,
+                labels=labels,
+                images=(images, running),
+            )
+        self._drop(entry.kind, metadata=metadata, name=name)
+        return None
+
+    def _sort_satellite(
+        self, document: Mapping[str, Any], *, entry: JudgedKind, metadata: dict[str, Any], name: str
+    ) -> Literal[True] | None:
+        if self._has_pair(_selector(document, kind=entry.kind)):
+            return True
+        self._drop(entry.kind, metadata=metadata, name=name)
+        return None
 
     def _has_pair(self, labels: Mapping[str, Any]) -> bool:
         if not labels:
             return False
+        for found in labels.values():
+            # A label the API would refuse: the typed view names it.
+            if type(found) is not str and found is not None:
+                raise _UnclearError
         for key, value in self._pairs:
             found = labels.get(key, ...)
             if found == value or (found is None and value == ""):
@@ -165,11 +191,16 @@ class Sieve:
         return known
 
     def _record(
-        self, document: Mapping[str, Any], *, entry: JudgedKind, name: str, containers: _Containers
+        self,
+        document: Mapping[str, Any],
+        *,
+        entry: JudgedKind,
+        name: str,
+        metadata: dict[str, Any],
+        labels: dict[str, Any],
+        images: tuple[list[str], list[str]],
     ) -> WorkloadRecord:
         """A record of a possible owner or broker."""
-        metadata = _mapping(document.get("metadata"))
-        labels = _mapping(metadata.get("labels"))
         count_pods = entry.count_pods
         if count_pods is None:
             raise _UnclearError
@@ -185,8 +216,8 @@ class Sieve:
             pod_template_hash=None
             if pod_hash is ...
             else ("" if pod_hash is None else _text(pod_hash)),
-            images=frozenset(containers.images),
-            running_images=frozenset(containers.running),
+            images=frozenset(images[0]),
+            running_images=frozenset(images[1]),
         )
 
 

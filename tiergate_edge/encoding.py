@@ -37,28 +37,27 @@ class TextDecoder:
     )
     _pieces: list[str] = field(default_factory=list)
     _offset: int = 0  # bytes fed so far
-    _lines: int = 0  # newlines decoded so far
 
     def feed(self, chunk: bytes, *, final: bool = False) -> None:
         if self._offset == 0 and _looks_like_utf16(chunk):
             raise InputError(f"{self.source}: not UTF-8: {UTF16_HINT}")
+        # In UTF-8 a NUL byte is only ever the NUL character: look in the bytes, once.
+        nul = chunk.find(b"\x00")
+        if nul >= 0:
+            offset = self._offset + nul
+            raise InputError(f"{self.source}: a NUL byte at byte offset {offset}: not a text file")
         pending = len(self._decoder.getstate()[0])
         try:
             text = self._decoder.decode(chunk, final=final)
         except UnicodeDecodeError as error:
             offset = self._offset - pending + error.start
-            line = self._lines + error.object[: error.start].count(b"\n") + 1
+            # Lines are counted only for the message: a real snapshot never gets here.
+            line = "".join(self._pieces).count("\n") + error.object[: error.start].count(b"\n") + 1
             raise InputError(
                 f"{self.source}: not UTF-8 at byte offset {offset} (line {line}): "
                 f"byte 0x{error.object[error.start]:02x}; tiergate reads UTF-8 only"
             ) from error
-        nul = text.find("\x00")
-        if nul >= 0:
-            before = "".join(self._pieces) if self._pieces else ""
-            offset = len((before + text[:nul]).encode("utf-8"))
-            raise InputError(f"{self.source}: a NUL byte at byte offset {offset}: not a text file")
         self._offset += len(chunk)
-        self._lines += text.count("\n")
         self._pieces.append(text)
 
     def text(self) -> str:

@@ -293,7 +293,7 @@ def test_an_object_without_a_name_is_an_input_error() -> None:
 def test_an_out_of_range_quantity_is_an_input_error_not_a_crash() -> None:
     document = (
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  containers:\n"
-        "  - {name: c, image: x, resources: {requests: {cpu: 1e1000000}}}\n"
+        "  - {name: c, image: mosquitto-exporter, resources: {requests: {cpu: 1e1000000}}}\n"
     )
     result = auditor("--once", "-f", "-", stdin=document)
     assert result.returncode == 2

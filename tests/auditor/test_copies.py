@@ -86,7 +86,7 @@ def test_an_object_given_with_and_without_its_namespace_counts_once_once_placed(
         for n, d in enumerate([explicit, rendered])
     ]
     (kept,) = merge_copies(objects)
-    assert kept.metadata.namespace == "customer-s1"
+    assert kept.namespace == "customer-s1"
 
 
 def test_a_namespace_object_is_never_placed_in_a_namespace() -> None:
