@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import BinaryIO, TextIO
 
-from auditor.file_source import build_snapshot, read_inputs
+from auditor.file_source import build_snapshot, collector_paused, read_inputs
 from auditor.report import RENDERERS
 from auditor.settings import AuditorSettings, parse_settings
 from tiergate.audit import audit
@@ -51,18 +51,17 @@ def run(
     settings: AuditorSettings, *, stdin: BinaryIO | None, stdout: TextIO, stderr: TextIO
 ) -> int:
     config = load_config(settings.config, max_bytes=settings.max_input_bytes)
-    reading = read_inputs(
-        settings.files,
-        stdin=stdin,
-        max_bytes=settings.max_input_bytes,
-        sieve=Sieve(config, default_namespace=settings.namespace),
-    )
-    snapshot, notes = build_snapshot(reading, assumed=settings.assumed_namespace)
+    sieve = Sieve(config, default_namespace=settings.namespace)
+    with collector_paused():
+        reading = read_inputs(
+            settings.files, stdin=stdin, max_bytes=settings.max_input_bytes, sieve=sieve
+        )
+        snapshot, notes = build_snapshot(reading, assumed=settings.assumed_namespace)
+        report = audit(
+            snapshot, config=config, own_namespace=settings.own_namespace, now=datetime.now(UTC)
+        )
     for note in (*reading.notes, *notes):
         write_message(stderr, prog=PROG, message=f"note: {note}")
-    report = audit(
-        snapshot, config=config, own_namespace=settings.own_namespace, now=datetime.now(UTC)
-    )
     stdout.write(RENDERERS[settings.output](report))
     if not report.complete:
         for hint in _hints(report, settings=settings):

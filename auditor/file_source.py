@@ -63,9 +63,9 @@ def _read_path(
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Reading a large snapshot allocates millions of objects and no cycles worth
-    collecting; the collector would walk the whole parsed tree again and again."""
+def collector_paused() -> Iterator[None]:
+    """Reading and judging a large snapshot allocates millions of objects and no cycles
+    worth collecting; the collector would walk all of them again and again."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -84,7 +84,7 @@ def read_inputs(
     """
     sorting = Sorting(sieve=sieve, notes=[])
     located: list[tuple[Kept, Position]] = []
-    with _collector_paused():
+    with collector_paused():
         for given in paths:
             if given == STDIN:
                 if stdin is None:

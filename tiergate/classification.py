@@ -7,6 +7,7 @@ selector that contains one of the rule's label pairs.
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from tiergate.config import Rule
 from tiergate.globs import first_matching_glob, glob_matches
@@ -40,6 +41,7 @@ class ComponentMatch:
     init_container: bool = False
 
 
+@lru_cache(maxsize=4096)  # a cluster runs few distinct images, each in many objects
 def image_matches(globs: tuple[str, ...], *, image: str) -> str | None:
     """The first glob that matches the image's repository path (with tag or digest)."""
     reference = parse_image(image)
