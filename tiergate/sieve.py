@@ -17,6 +17,7 @@ from typing import Any, Literal
 from tiergate.classification import image_matches
 from tiergate.config import TiergateConfig
 from tiergate.kinds import JUDGED_KINDS, OWNER_KINDS, JudgedKind, KindRole
+from tiergate.names import validate_dns_label, validate_dns_subdomain
 from tiergate.objects import KubeObject, OwnerReference, parse_object
 from tiergate.records import WorkloadRecord
 
@@ -206,10 +207,15 @@ class Sieve:
             raise _UnclearError
         spec, status = _mapping(document.get("spec")), _mapping(document.get("status"))
         pod_hash = labels.get("pod-template-hash", ...)
+        namespace = _optional_text(metadata.get("namespace"))
+        # What a record keeps must be what the API accepts; the typed view says what is wrong.
+        validate_dns_subdomain(name)
+        if namespace:
+            validate_dns_label(namespace)
         return WorkloadRecord(
             kind=entry.kind,
             name=name,
-            namespace=_optional_text(metadata.get("namespace")),
+            namespace=namespace,
             uid=_optional_text(metadata.get("uid")),
             controller=_controller(metadata),
             desired_pods=count_pods(spec, status=status),
