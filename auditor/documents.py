@@ -12,7 +12,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from tiergate.objects import ObjectError, UnservedVersionError, is_judged_kind
+from tiergate.kinds import is_judged_kind
+from tiergate.reading import ObjectError, UnservedVersionError
 from tiergate.sieve import Kept, Sieve
 from tiergate_edge.aliases import AliasBombError
 from tiergate_edge.failures import InputError

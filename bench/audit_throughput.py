@@ -193,6 +193,9 @@ def _whole(args: argparse.Namespace, *, path: Path) -> None:
         name: [measure(command) for _ in range(args.repeat)]
         for name, command in (("json.load", load), ("auditor --once -f", auditor))
     }
+    failed = [r for r in runs["auditor --once -f"] if r.exit_code not in (0, 1)]
+    if failed:
+        raise SystemExit(f"the auditor failed (exit {failed[0].exit_code}): {failed[0].first_line}")
     for name, measured in runs.items():
         best = min(r.seconds for r in measured)
         rss = max(r.peak_rss_mib for r in measured)

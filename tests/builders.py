@@ -6,7 +6,8 @@ from typing import Any
 from tiergate.audit import Snapshot, audit
 from tiergate.config import TiergateConfig, default_config
 from tiergate.findings import AuditReport
-from tiergate.objects import KubeObject, parse_object
+from tiergate.objects import KubeObject
+from tiergate.reading import parse_object
 from tiergate.records import WorkloadRecord
 from tiergate.sieve import Sieve
 

@@ -18,7 +18,8 @@ from tiergate.classification import image_matches
 from tiergate.config import TiergateConfig
 from tiergate.kinds import JUDGED_KINDS, OWNER_KINDS, JudgedKind, KindRole
 from tiergate.names import validate_dns_label, validate_dns_subdomain
-from tiergate.objects import KubeObject, OwnerReference, parse_object
+from tiergate.objects import KubeObject, OwnerReference
+from tiergate.reading import parse_object
 from tiergate.records import WorkloadRecord
 
 Kept = KubeObject | WorkloadRecord

@@ -18,7 +18,7 @@ from tests.builders import (
 )
 from tiergate.config import Exemption, TiergateConfig, default_config
 from tiergate.findings import AuditReport, Drift, Finding
-from tiergate.objects import parse_object
+from tiergate.reading import parse_object
 
 EXPORTER = "s1-customer-instance-mosquitto-exporter"
 

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from tiergate.classification import ComponentMatch, Role, classify, image_matches, runs_expected
 from tiergate.config import MOSQUITTO_EXPORTER_RULE
 from tiergate.images import ImageReference, parse_image
-from tiergate.objects import KubeObject, ObjectError, UnservedVersionError, parse_object
+from tiergate.objects import KubeObject
+from tiergate.reading import ObjectError, UnservedVersionError, parse_object
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "classification.yaml"
 

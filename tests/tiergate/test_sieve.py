@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from tiergate.classification import classify, runs_expected
 from tiergate.config import MOSQUITTO_EXPORTER_RULE, TiergateConfig, parse_config
 from tiergate.kinds import OWNER_KINDS
-from tiergate.objects import KubeObject, ObjectError, parse_object
+from tiergate.objects import KubeObject
+from tiergate.reading import ObjectError, parse_object
 from tiergate.records import WorkloadRecord
 from tiergate.sieve import Sieve
 
