@@ -103,10 +103,22 @@ class Sieve:
         return len(self._dropped)
 
     def keep(self, document: Mapping[str, Any]) -> Kept | None:
-        """The typed view, a record, or None (dropped, or a kind tiergate never judges).
+        """For the audit: the typed view, a record, or None (dropped, or a kind never judged).
 
         Raises ObjectError (and UnservedVersionError) exactly as `parse_object` does.
         """
+        return self._kept(document, audit=True)
+
+    def candidate(self, document: Mapping[str, Any]) -> KubeObject | None:
+        """For admission: the typed view of a Namespace or of a possible component or
+        satellite; None for everything else, with nothing recorded or counted.
+
+        Raises ObjectError (and UnservedVersionError) exactly as `parse_object` does.
+        """
+        kept = self._kept(document, audit=False)
+        return kept if isinstance(kept, KubeObject) else None
+
+    def _kept(self, document: Mapping[str, Any], *, audit: bool) -> Kept | None:
         kind, api_version = document.get("kind"), document.get("apiVersion")
         entry = (
             _BY_COORDINATES.get((kind, api_version))
@@ -116,25 +128,43 @@ class Sieve:
         if entry is None or entry.role == KindRole.NAMESPACE:
             return parse_object(document)
         try:
-            kept = self._sort(document, entry=entry)
+            kept = self._sort(document, entry=entry, audit=audit)
         except (_UnclearError, ValueError):
             return parse_object(document)
         return parse_object(document) if kept is True else kept
 
     def _drop(self, kind: str, *, metadata: dict[str, Any], name: str) -> None:
+        """Count a dropped object once, however many copies of it are read."""
         namespace = metadata.get("namespace") or self._default_namespace
         self._dropped.add((kind, namespace, metadata.get("uid") or name))
 
     def _sort(
-        self, document: Mapping[str, Any], *, entry: JudgedKind
+        self, document: Mapping[str, Any], *, entry: JudgedKind, audit: bool
     ) -> WorkloadRecord | Literal[True] | None:
-        """True for a possible component, a record, or None to drop."""
+        """True for a possible component, a record (for the audit), or None to drop."""
         metadata = _mapping(document.get("metadata"))
         name = metadata.get("name") or metadata.get("generateName")
         if type(name) is not str or self._names.match(name):
             return True
-        if entry.role == KindRole.SATELLITE:
-            return self._sort_satellite(document, entry=entry, metadata=metadata, name=name)
+        if entry.role == KindRole.WORKLOAD:
+            return self._sort_workload(
+                document, entry=entry, metadata=metadata, name=name, audit=audit
+            )
+        if self._has_pair(_selector(document, kind=entry.kind)):
+            return True
+        if audit:
+            self._drop(entry.kind, metadata=metadata, name=name)
+        return None
+
+    def _sort_workload(
+        self,
+        document: Mapping[str, Any],
+        *,
+        entry: JudgedKind,
+        metadata: dict[str, Any],
+        name: str,
+        audit: bool,
+    ) -> WorkloadRecord | Literal[True] | None:
         labels = _mapping(metadata.get("labels"))
         if self._has_pair(labels):
             return True
@@ -142,6 +172,9 @@ class Sieve:
         known = self._images
         if any((known.get(i) or self._classify_image(i))[0] for i in images):
             return True
+        if not audit:
+            return None
+        # The audit keeps what may own a candidate, or run the broker, as a record.
         if entry.kind in OWNER_KINDS or any(
             (known.get(i) or self._classify_image(i))[1] for i in running
         ):
@@ -153,14 +186,6 @@ class Sieve:
                 labels=labels,
                 images=(images, running),
             )
-        self._drop(entry.kind, metadata=metadata, name=name)
-        return None
-
-    def _sort_satellite(
-        self, document: Mapping[str, Any], *, entry: JudgedKind, metadata: dict[str, Any], name: str
-    ) -> Literal[True] | None:
-        if self._has_pair(_selector(document, kind=entry.kind)):
-            return True
         self._drop(entry.kind, metadata=metadata, name=name)
         return None
 

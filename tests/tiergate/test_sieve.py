@@ -217,6 +217,7 @@ def assert_sieve_agrees(document: Mapping[str, Any], *, config: TiergateConfig) 
         return  # the full path refuses or skips it; the sieve may drop it unread
     if full.kind == "Namespace" or any(classify(full, rule=r) for r in config.rules):
         assert kept == full, "a namespace or a possible component must be the same typed view"
+        assert Sieve(config).candidate(document) == full, "admission must see it too"
         return
     if isinstance(kept, KubeObject):
         assert kept == full
@@ -273,3 +274,17 @@ def test_the_sieve_agrees_with_the_full_path_on_every_fixture_and_example_object
     assert len(documents) > 150
     for document in documents:
         assert_sieve_agrees(document, config=config)
+
+
+def test_admission_candidates_are_neither_recorded_nor_counted() -> None:
+    sieve = Sieve(CONFIG)
+    owner = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "api", "namespace": "customer-s1"},
+        "spec": {"template": {"spec": {"containers": [{"name": "a", "image": "example/api:2"}]}}},
+    }
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api"}}
+    assert (sieve.candidate(owner), sieve.candidate(service), sieve.dropped) == (None, None, 0)
+    assert isinstance(sieve.keep(owner), WorkloadRecord)
+    assert (sieve.keep(service), sieve.dropped) == (None, 1)
