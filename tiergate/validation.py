@@ -25,7 +25,13 @@ _MESSAGES = {
 
 
 def field_path(loc: tuple[int | str, ...]) -> str:
-    """`("rules", 0, "component")` -> `rules[0].component`."""
+    """`("rules", 0, "component")` -> `rules[0].component`.
+
+    A mapping key that is itself wrong (`("labels", 5, "[key]")`) reads
+    `labels (the key 5)`.
+    """
+    if len(loc) >= 2 and loc[-1] == "[key]":
+        return f"{field_path(loc[:-2])} (the key {loc[-2]})"
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))

@@ -11,6 +11,7 @@ from tiergate.config import (
     Remediation,
     default_config,
 )
+from tiergate.validation import field_path
 from tiergate_edge.config_file import parse_config_text
 
 VALID_RULE = """
@@ -189,3 +190,7 @@ def test_type_errors_speak_of_yaml_not_of_python(text: str, expected: str) -> No
         parse_config_text(text, source="rules.yaml")
     assert expected in str(raised.value)
     assert "tuple" not in str(raised.value)
+
+
+def test_a_mapping_key_that_is_not_a_string_is_named_as_a_key() -> None:
+    assert field_path(("metadata", "labels", 5, "[key]")) == "metadata.labels (the key 5)"
