@@ -25,9 +25,6 @@ from tiergate_edge.yaml_loader import (
     yaml_error_parts,
 )
 
-# InputError is part of this module's interface: its callers catch what it raises.
-__all__ = ["Document", "InputError", "Position", "describe_value", "parse_located"]
-
 
 @dataclass(frozen=True)
 class Position:

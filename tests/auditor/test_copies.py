@@ -5,9 +5,9 @@ from typing import Any
 import pytest
 
 from auditor.copies import merge_copies, placed
-from auditor.documents import InputError
 from tests.builders import EXPORTER_IMAGE, container, deployment, namespace, parse_all
 from tiergate.objects import KubeObject
+from tiergate_edge.failures import InputError
 
 
 def _one(document: dict[str, Any]) -> KubeObject:
