@@ -6,6 +6,7 @@ together; every failure becomes `auditor: message` and exit code 2.
 
 import os
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import BinaryIO, TextIO
@@ -52,6 +53,7 @@ def run(
 ) -> int:
     config = load_config(settings.config, max_bytes=settings.max_input_bytes)
     sieve = Sieve(config, default_namespace=settings.namespace)
+    started = time.monotonic()
     with collector_paused():
         reading = read_inputs(
             settings.files, stdin=stdin, max_bytes=settings.max_input_bytes, sieve=sieve
@@ -60,6 +62,8 @@ def run(
         report = audit(
             snapshot, config=config, own_namespace=settings.own_namespace, now=datetime.now(UTC)
         )
+    duration = round(time.monotonic() - started, 3)
+    report = report.model_copy(update={"duration_seconds": duration})
     for note in (*reading.notes, *notes):
         write_message(stderr, prog=PROG, message=f"note: {note}")
     stdout.write(RENDERERS[settings.output](report))

@@ -6,6 +6,7 @@ namespace (and which labels) to judge it in, as if it were applied there.
 
 import gc
 import stat
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from typing import BinaryIO
 
 from auditor.copies import merge_copies, placed
 from auditor.documents import Position, Sorting, parse_located
-from tiergate.audit import Snapshot
+from tiergate.audit import Scan, Snapshot
 from tiergate.objects import KubeObject
 from tiergate.records import WorkloadRecord
 from tiergate.sieve import Kept, Sieve
@@ -37,11 +38,12 @@ class AssumedNamespace:
 @dataclass
 class Reading:
     """What the inputs hold: what the sieve kept of each object with where it stands,
-    notes for stderr, and how many objects of the judged kinds were read in all."""
+    notes for stderr, and how many distinct objects of each kind it dropped."""
 
+    source: str
     located: list[tuple[Kept, Position]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    seen: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
 
 
 def _read_path(
@@ -98,11 +100,12 @@ def read_inputs(
                 )
             else:
                 _read_path(given, sorting=sorting, located=located, max_bytes=max_bytes)
-    seen = len(located) + sieve.dropped
-    if not seen:
-        named = ", ".join(STDIN_SOURCE if p == STDIN else p for p in paths)
+    named = ", ".join(STDIN_SOURCE if p == STDIN else p for p in paths)
+    if not located and not sieve.dropped:
         raise InputError(f"{named}: no Kubernetes objects of the kinds tiergate judges")
-    return Reading(located=located, notes=sorting.notes, seen=seen)
+    return Reading(
+        source=f"files: {named}", located=located, notes=sorting.notes, dropped=sieve.dropped_kinds
+    )
 
 
 def _namespace_labels(objects: Iterable[Kept]) -> dict[str, dict[str, str]]:
@@ -140,6 +143,6 @@ def build_snapshot(
         namespaces=namespaces,
         objects=[k for k in kept if isinstance(k, KubeObject)],
         records=[k for k in kept if isinstance(k, WorkloadRecord)],
-        seen=reading.seen - (len(reading.located) - len(kept)),
+        scan=Scan(source=reading.source, scanned=Counter(k.kind for k in kept) + reading.dropped),
     )
     return snapshot, notes

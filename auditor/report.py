@@ -93,8 +93,14 @@ def _summary_lines(report: AuditReport) -> list[str]:
             f"in {_count(waste.namespaces, noun='namespace')}, requesting "
             f"{waste.requests.cpu} CPU and {waste.requests.memory} memory"
         )
-    if not report.complete:
+    for kind, why in report.not_scanned.items():
+        lines.append(f"not scanned: {kind}: {why}")
+    lines += [f"INCOMPLETE: {reason}" for reason in report.incomplete_reasons]
+    if report.undetermined:
         lines.append("INCOMPLETE: some objects could not be judged (see 'undetermined')")
+    if report.source:
+        duration = "" if report.duration_seconds is None else f" in {report.duration_seconds} s"
+        lines.append(f"source: {report.source}{duration}")
     return lines
 
 

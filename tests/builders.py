@@ -1,9 +1,10 @@
 """Small builders for Kubernetes objects as the API returns them, for tests."""
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from tiergate.audit import Snapshot, audit
+from tiergate.audit import Scan, Snapshot, audit
 from tiergate.config import TiergateConfig, default_config
 from tiergate.findings import AuditReport
 from tiergate.objects import KubeObject
@@ -120,7 +121,10 @@ def run_audit(*documents: dict[str, Any], config: TiergateConfig | None = None) 
         namespaces=namespaces,
         objects=objects,
         records=[k for k in kept if isinstance(k, WorkloadRecord)],
-        seen=len(kept) + sieve.dropped,
+        scan=Scan(
+            source="test",
+            scanned=Counter(k.kind for k in kept) + sieve.dropped_kinds,
+        ),
     )
     return audit(snapshot, config=config, own_namespace="tiergate-system", now=NOW)
 

@@ -35,19 +35,40 @@ _DORMANT_BECAUSE = {
 
 
 @dataclass(frozen=True)
+class Scan:
+    """Where a snapshot came from, and how much of it could be read.
+
+    `scanned` counts the objects read per kind, the dropped ones included;
+    `not_scanned` says why a kind was not read at all (its CRD is not served);
+    `incomplete_reasons` say why the pass is incomplete (a kind that could not
+    be listed): the report is then never complete, and nothing may be
+    remediated from it.
+    """
+
+    source: str = ""
+    scanned: Mapping[str, int] = field(default_factory=dict)
+    not_scanned: Mapping[str, str] = field(default_factory=dict)
+    incomplete_reasons: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """What the cluster (or a set of files) holds; `namespaces` maps name -> labels.
 
     `objects` are typed views (Namespaces and possible components), `records`
     the other workloads a judgement may need (owners, brokers: see
-    tiergate.sieve); `seen` counts every object of a judged kind that was read,
-    the dropped ones included.
+    tiergate.sieve).
     """
 
     namespaces: Mapping[str, Mapping[str, str]]
     objects: Sequence[KubeObject]
     records: Sequence[WorkloadRecord] = ()
-    seen: int | None = None
+    scan: Scan = Scan()
+
+    @property
+    def object_count(self) -> int:
+        scanned = sum(self.scan.scanned.values())
+        return scanned or len(self.objects) + len(self.records)
 
 
 _NOT_EXEMPT = Exempted(applies=False, reason="", note="")
@@ -275,17 +296,20 @@ def audit(
         undetermined += run.undetermined
     findings.sort(key=_sort_key)
     undetermined.sort(key=lambda u: (u.namespace or "", u.rule, u.kind, u.name))
+    scan = snapshot.scan
     return AuditReport(
-        complete=not undetermined,
+        complete=not undetermined and not scan.incomplete_reasons,
+        incomplete_reasons=list(scan.incomplete_reasons),
+        source=scan.source,
+        scanned=dict(sorted(scan.scanned.items())),
+        not_scanned=dict(sorted(scan.not_scanned.items())),
         findings=findings,
         undetermined=undetermined,
         summary=summarize(
             findings,
             undetermined=undetermined,
             namespaces=len(snapshot.namespaces),
-            objects=len(snapshot.objects) + len(snapshot.records)
-            if snapshot.seen is None
-            else snapshot.seen,
+            objects=snapshot.object_count,
             rules=[r.name for r in config.rules],
         ),
     )

@@ -110,8 +110,17 @@ class Summary(ReportModel):
 
 
 class AuditReport(ReportModel):
+    """`complete` is false when a kind could not be read (`incomplete_reasons`) or an
+    object could not be judged (`undetermined`); `duration_seconds` is set by the
+    program that ran the pass."""
+
     schema_version: int = REPORT_SCHEMA_VERSION
     complete: bool
+    incomplete_reasons: list[str] = Field(default_factory=list)
+    source: str = ""
+    duration_seconds: float | None = None
+    scanned: dict[str, int] = Field(default_factory=dict)
+    not_scanned: dict[str, str] = Field(default_factory=dict)
     findings: list[Finding]
     undetermined: list[Undetermined] = Field(default_factory=list)
     summary: Summary

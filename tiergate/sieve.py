@@ -11,6 +11,7 @@ problem, so the sieve never drops something the full path would judge.
 
 import fnmatch
 import re
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -101,6 +102,11 @@ class Sieve:
     def dropped(self) -> int:
         """How many distinct objects were dropped unjudged."""
         return len(self._dropped)
+
+    @property
+    def dropped_kinds(self) -> Counter[str]:
+        """How many distinct objects of each kind were dropped unjudged."""
+        return Counter(kind for kind, _, _ in self._dropped)
 
     def keep(self, document: Mapping[str, Any]) -> Kept | None:
         """For the audit: the typed view, a record, or None (dropped, or a kind never judged).

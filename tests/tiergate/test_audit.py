@@ -7,15 +7,18 @@ from tests.builders import (
     BROKER_IMAGE,
     ENTERPRISE,
     EXPORTER_IMAGE,
+    NOW,
     STARTER,
     container,
     deployment,
     described,
     namespace,
     owned,
+    parse_all,
     run_audit,
     service,
 )
+from tiergate.audit import Scan, Snapshot, audit
 from tiergate.config import Exemption, TiergateConfig, default_config
 from tiergate.findings import AuditReport, Drift, Finding
 from tiergate.reading import parse_object
@@ -343,3 +346,24 @@ def test_a_component_in_tiergates_own_namespace_says_it_is_tiergates_own() -> No
     finding = only(run_audit(exporter_deployment("tiergate-system")))
     assert (finding.exempt, finding.exemption) == (True, "tiergate's own namespace")
     assert finding.reason.startswith("not judged: namespace tiergate-system is tiergate's own")
+
+
+def test_a_kind_that_could_not_be_listed_makes_the_pass_incomplete_whatever_was_found() -> None:
+    objects = parse_all(STARTER, exporter_deployment("customer-s1"))
+    scan = Scan(
+        source="cluster https://api.example:6443",
+        scanned={"Namespace": 1, "Deployment": 1},
+        not_scanned={"ServiceMonitor": "the monitoring.coreos.com/v1 CRD is not served"},
+        incomplete_reasons=["statefulsets.apps: 403 Forbidden"],
+    )
+    snapshot = Snapshot(namespaces={"customer-s1": {}}, objects=objects, scan=scan)
+    report = audit(snapshot, config=default_config(), own_namespace="tiergate-system", now=NOW)
+    assert (report.complete, report.incomplete_reasons) == (
+        False,
+        ["statefulsets.apps: 403 Forbidden"],
+    )
+    assert report.not_scanned == {
+        "ServiceMonitor": "the monitoring.coreos.com/v1 CRD is not served"
+    }
+    assert (report.source, report.summary.objects) == ("cluster https://api.example:6443", 2)
+    assert len(report.findings) == 1
