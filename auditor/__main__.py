@@ -4,6 +4,7 @@ Parses the settings once, wires the file source, the policy core and the report
 together; every failure becomes `auditor: message` and exit code 2.
 """
 
+import asyncio
 import os
 import sys
 import time
@@ -11,14 +12,17 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import BinaryIO, TextIO
 
+from auditor.cluster_source import read_cluster
 from auditor.file_source import build_snapshot, collector_paused, read_inputs
 from auditor.report import RENDERERS
 from auditor.settings import AuditorSettings, parse_settings
-from tiergate.audit import audit
+from tiergate.audit import Snapshot, audit
+from tiergate.config import TiergateConfig
 from tiergate.findings import AuditReport
 from tiergate.sieve import Sieve
 from tiergate_edge.config_file import load_config
 from tiergate_edge.failures import EXIT_FAILED, run_program, standard_output, write_message
+from tiergate_edge.kube_api import KubeApi
 
 PROG = "auditor"
 EXIT_CLEAN = 0
@@ -34,8 +38,11 @@ def _hints(report: AuditReport, *, settings: AuditorSettings) -> list[str]:
             "objects carry no namespace (helm template output): pass --namespace NAME "
             "and --namespace-labels K=V,... to judge them as if applied there"
         )
+    hints += report.incomplete_reasons
     for namespace in sorted({u.namespace for u in report.undetermined if u.namespace}):
-        if namespace == settings.namespace:
+        if not settings.files:
+            source = "the namespace is gone, or could not be read from the API"
+        elif namespace == settings.namespace:
             source = "pass --namespace-labels"
         elif namespace == "default" and settings.namespace:
             source = (
@@ -48,23 +55,42 @@ def _hints(report: AuditReport, *, settings: AuditorSettings) -> list[str]:
     return hints
 
 
+def _snapshot_of_files(
+    settings: AuditorSettings, *, sieve: Sieve, stdin: BinaryIO | None
+) -> tuple[Snapshot, list[str]]:
+    reading = read_inputs(
+        settings.files, stdin=stdin, max_bytes=settings.max_input_bytes, sieve=sieve
+    )
+    snapshot, notes = build_snapshot(reading, assumed=settings.assumed_namespace)
+    return snapshot, [*reading.notes, *notes]
+
+
+async def _snapshot_of_cluster(
+    settings: AuditorSettings, *, sieve: Sieve, config: TiergateConfig
+) -> Snapshot:
+    async with await KubeApi.connect(retry=settings.retry) as api:
+        return await read_cluster(api, sieve=sieve, config=config, page_size=settings.page_size)
+
+
 def run(
     settings: AuditorSettings, *, stdin: BinaryIO | None, stdout: TextIO, stderr: TextIO
 ) -> int:
+    """One pass over the files named with -f, or over the cluster; the report; the exit code."""
     config = load_config(settings.config, max_bytes=settings.max_input_bytes)
     sieve = Sieve(config, default_namespace=settings.namespace)
     started = time.monotonic()
+    notes: list[str] = []
     with collector_paused():
-        reading = read_inputs(
-            settings.files, stdin=stdin, max_bytes=settings.max_input_bytes, sieve=sieve
-        )
-        snapshot, notes = build_snapshot(reading, assumed=settings.assumed_namespace)
+        if settings.files:
+            snapshot, notes = _snapshot_of_files(settings, sieve=sieve, stdin=stdin)
+        else:
+            snapshot = asyncio.run(_snapshot_of_cluster(settings, sieve=sieve, config=config))
         report = audit(
             snapshot, config=config, own_namespace=settings.own_namespace, now=datetime.now(UTC)
         )
     duration = round(time.monotonic() - started, 3)
     report = report.model_copy(update={"duration_seconds": duration})
-    for note in (*reading.notes, *notes):
+    for note in notes:
         write_message(stderr, prog=PROG, message=f"note: {note}")
     stdout.write(RENDERERS[settings.output](report))
     if not report.complete:

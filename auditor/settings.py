@@ -7,7 +7,7 @@ with the flag named, before anything is read.
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from auditor.file_source import AssumedNamespace
 from auditor.report import OutputFormat
@@ -15,6 +15,7 @@ from tiergate.names import validate_dns_label, validate_label_key, validate_labe
 from tiergate_edge.arguments import ArgumentParser, config_path, given_path
 from tiergate_edge.failures import UsageError
 from tiergate_edge.inputs import DEFAULT_MAX_INPUT_BYTES
+from tiergate_edge.kube_api import RetryPolicy
 
 DEFAULT_OWN_NAMESPACE = "tiergate-system"
 OWN_NAMESPACE_VARIABLE = "POD_NAMESPACE"
@@ -46,6 +47,20 @@ class AuditorSettings(BaseModel):
     output: OutputFormat = OutputFormat.TABLE
     own_namespace: str = DEFAULT_OWN_NAMESPACE
     max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
+    page_size: int = Field(default=500, ge=1, le=10_000)
+    api_attempts: int = Field(default=5, ge=1, le=100)
+    api_backoff: float = Field(default=0.5, gt=0, le=60)
+    api_budget: float = Field(default=60.0, gt=0, le=3600)
+    api_timeout: float = Field(default=30.0, gt=0, le=600)
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return RetryPolicy(
+            attempts=self.api_attempts,
+            backoff_seconds=self.api_backoff,
+            budget_seconds=self.api_budget,
+            timeout_seconds=self.api_timeout,
+        )
 
     @field_validator("namespace", "own_namespace")
     @classmethod
@@ -120,6 +135,31 @@ def _parser() -> ArgumentParser:
         help="refuse an input (file or standard input) larger than N bytes "
         f"(default: {DEFAULT_MAX_INPUT_BYTES}, 2 GiB)",
     )
+    cluster = parser.add_argument_group("reading the cluster (without -f)")
+    cluster.add_argument(
+        "--page-size", metavar="N", default="500", help="objects per list page (default 500)"
+    )
+    cluster.add_argument(
+        "--api-attempts",
+        metavar="N",
+        default="5",
+        help="tries per API request on 429, 5xx and connection errors (default 5)",
+    )
+    cluster.add_argument(
+        "--api-backoff",
+        metavar="SECONDS",
+        default="0.5",
+        help="first retry delay, doubled each try, jittered (default 0.5)",
+    )
+    cluster.add_argument(
+        "--api-budget",
+        metavar="SECONDS",
+        default="60",
+        help="the most time one request may take with its retries (default 60)",
+    )
+    cluster.add_argument(
+        "--api-timeout", metavar="SECONDS", default="30", help="one try's timeout (default 30)"
+    )
     return parser
 
 
@@ -145,11 +185,13 @@ def parse_settings(argv: Sequence[str], *, environ: Mapping[str, str]) -> Audito
             labels = parse_label_pairs(args.namespace_labels)
     except ValueError as error:
         raise SettingsError(f"--namespace-labels: {error}") from error
-    if not args.once or not args.files:
+    if not args.once:
         raise SettingsError(
-            "only `--once -f PATH` is supported: audit manifest files once "
-            "(reading a live cluster is not supported yet)"
+            "only `--once` is supported: audit once (the files named with -f, or the "
+            "cluster) and print a report"
         )
+    if args.namespace is not None and not args.files:
+        raise SettingsError("--namespace is for files without a namespace: it needs -f PATH")
     try:
         return AuditorSettings(
             once=args.once,
@@ -160,6 +202,11 @@ def parse_settings(argv: Sequence[str], *, environ: Mapping[str, str]) -> Audito
             output=OutputFormat(args.output),
             own_namespace=own_namespace,
             max_input_bytes=_byte_count(args.max_input_bytes),
+            page_size=args.page_size,
+            api_attempts=args.api_attempts,
+            api_backoff=args.api_backoff,
+            api_budget=args.api_budget,
+            api_timeout=args.api_timeout,
         )
     except ValidationError as error:
         first = error.errors()[0]

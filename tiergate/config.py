@@ -144,6 +144,11 @@ class TiergateConfig(ConfigModel):
             seen.add(rule.name)
         return rules
 
+    @property
+    def namespace_label_keys(self) -> frozenset[str]:
+        """The namespace labels any rule reads; a source need keep no others."""
+        return frozenset(key for rule in self.rules for key in rule.allowed_in.keys)
+
     def exempt_namespace_set(self, *, own_namespace: str) -> frozenset[str]:
         """The namespaces nothing is judged in: the configured ones and tiergate's own."""
         return frozenset((*self.exempt_namespaces, own_namespace))

@@ -92,6 +92,11 @@ class LabelSelector(_SelectorModel):
                 unmet.append(f"{requirement.describe()} ({has})")
         return unmet
 
+    @property
+    def keys(self) -> frozenset[str]:
+        """The label keys the selector reads: no other label can change its answer."""
+        return frozenset(self.match_labels) | {r.key for r in self.match_expressions}
+
     def describe(self) -> str:
         parts = [f"{k}={v}" for k, v in self.match_labels.items()]
         parts += [r.describe() for r in self.match_expressions]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.auditor.process import ROOT, auditor
+from tests.auditor.process import ROOT, assert_clean_failure, auditor, environment
 
 EXAMPLES = ROOT / "examples"
 EXPORTER = "3c44d0b1-customer-instance-mosquitto-exporter"
@@ -195,10 +195,19 @@ def test_a_bad_flag_exits_2_naming_it(args: tuple[str, ...], expected: str) -> N
     assert expected in result.stderr
 
 
-def test_running_without_once_and_files_explains_what_is_supported() -> None:
+def test_running_without_once_explains_what_is_supported() -> None:
     result = auditor()
     assert result.returncode == 2
-    assert "only `--once -f PATH` is supported" in result.stderr
+    assert "only `--once` is supported" in result.stderr
+
+
+def test_once_without_files_and_without_a_kubeconfig_says_there_is_no_cluster(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "no-such-kubeconfig"
+    result = auditor("--once", env=environment(KUBECONFIG=str(missing)))
+    assert_clean_failure(result, prog="auditor")
+    assert f"$KUBECONFIG names {missing}, which cannot be read" in result.stderr
 
 
 def test_a_flow_style_yaml_document_that_looks_like_json_is_read_as_yaml(tmp_path: Path) -> None:

@@ -1,0 +1,135 @@
+"""The audit's cluster source: every judged kind, listed across the cluster in pages.
+
+Each page goes through the sieve and is dropped before the next is fetched, so
+memory is bounded by a page plus what the sieve keeps (candidates, small owner
+and broker records, and only the namespace labels the rules read). A kind that
+cannot be listed makes the pass incomplete; a CRD that is not served is a kind
+not scanned; a namespace created after the Namespace list is read again before
+its objects are called undetermined.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from tiergate.audit import Scan, Snapshot
+from tiergate.config import TiergateConfig
+from tiergate.kinds import JUDGED_KINDS, JudgedKind, KindRole
+from tiergate.objects import KubeObject
+from tiergate.reading import ObjectError
+from tiergate.records import WorkloadRecord
+from tiergate.sieve import Kept, Sieve
+from tiergate_edge.kube_api import ApiError, GoneError, KubeApi, NotFoundError
+from tiergate_edge.listing import list_pages, resource_path
+
+NAME_LABEL = "kubernetes.io/metadata.name"
+GONE_RESTARTS = 3  # an expired continue token restarts the kind's listing, this often at most
+OPTIONAL_GROUPS = frozenset({"monitoring.coreos.com"})  # CRDs a cluster may not have
+
+
+@dataclass
+class _Pass:
+    """What a pass has read so far."""
+
+    keys: frozenset[str]
+    namespaces: dict[str, dict[str, str]] = field(default_factory=dict)
+    kept: list[Kept] = field(default_factory=list)
+    scanned: Counter[str] = field(default_factory=Counter)
+    not_scanned: dict[str, str] = field(default_factory=dict)
+    incomplete: list[str] = field(default_factory=list)
+
+    def add_namespace(self, namespace: KubeObject) -> None:
+        labels = namespace.metadata.labels
+        trimmed = {k: v for k, v in labels.items() if k in self.keys}
+        self.namespaces[namespace.name] = {**trimmed, NAME_LABEL: namespace.name}
+
+
+async def _list_kind(
+    api: KubeApi, *, entry: JudgedKind, sieve: Sieve, page_size: int, problems: list[str]
+) -> list[Kept]:
+    """What the sieve keeps of every object of the kind; an expired listing starts over."""
+    path = resource_path(group=entry.group, version=entry.version, plural=entry.plural)
+    for restart in range(GONE_RESTARTS + 1):
+        kept: list[Kept] = []
+        try:
+            async for items in list_pages(
+                api, path=path, kind=entry.kind, api_version=entry.api_version, page_size=page_size
+            ):
+                for item in items:
+                    try:
+                        found = sieve.keep(item)
+                    except ObjectError as error:
+                        problems.append(f"{entry.kind}: an object could not be read: {error}")
+                        continue
+                    if found is not None:
+                        kept.append(found)
+        except GoneError:
+            if restart == GONE_RESTARTS:
+                raise
+            continue
+        return kept
+    raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+async def _read_kind(
+    api: KubeApi, *, entry: JudgedKind, sieve: Sieve, page_size: int, reading: _Pass
+) -> None:
+    try:
+        kept = await _list_kind(
+            api, entry=entry, sieve=sieve, page_size=page_size, problems=reading.incomplete
+        )
+    except NotFoundError as error:
+        if entry.group in OPTIONAL_GROUPS:
+            reading.not_scanned[entry.kind] = (
+                f"{entry.plural}.{entry.group}/{entry.version} is not served "
+                "(its CRD is not installed)"
+            )
+        else:
+            reading.incomplete.append(f"{entry.kind} could not be listed: {error}")
+        return
+    except ApiError as error:
+        reading.incomplete.append(f"{entry.kind} could not be listed: {error}")
+        return
+    for obj in kept:
+        if entry.role == KindRole.NAMESPACE and isinstance(obj, KubeObject):
+            reading.add_namespace(obj)
+        else:
+            reading.kept.append(obj)
+    reading.scanned[entry.kind] += len(kept)
+
+
+async def _read_late_namespaces(api: KubeApi, *, sieve: Sieve, reading: _Pass) -> None:
+    """Namespaces created after the Namespace list: read each one before anything is
+    called undetermined; one that is gone (or cannot be read) stays unknown."""
+    late = {obj.namespace for obj in reading.kept if obj.namespace} - reading.namespaces.keys()
+    for name in sorted(late):
+        try:
+            document = await api.request("GET", f"/api/v1/namespaces/{name}")
+            namespace = sieve.candidate({**document, "kind": "Namespace", "apiVersion": "v1"})
+        except (ApiError, ObjectError):
+            continue
+        if namespace is not None:
+            reading.add_namespace(namespace)
+            reading.scanned["Namespace"] += 1
+
+
+async def read_cluster(
+    api: KubeApi, *, sieve: Sieve, config: TiergateConfig, page_size: int
+) -> Snapshot:
+    """A snapshot of the cluster, Namespaces first; never raises for a kind it cannot read."""
+    reading = _Pass(keys=config.namespace_label_keys)
+    for entry in JUDGED_KINDS:
+        await _read_kind(api, entry=entry, sieve=sieve, page_size=page_size, reading=reading)
+    if "Namespace" not in reading.not_scanned and reading.namespaces:
+        await _read_late_namespaces(api, sieve=sieve, reading=reading)
+    reading.scanned.update(sieve.dropped_kinds)
+    return Snapshot(
+        namespaces=reading.namespaces,
+        objects=[k for k in reading.kept if isinstance(k, KubeObject)],
+        records=[k for k in reading.kept if isinstance(k, WorkloadRecord)],
+        scan=Scan(
+            source=f"cluster {api.server}",
+            scanned=dict(reading.scanned),
+            not_scanned=reading.not_scanned,
+            incomplete_reasons=reading.incomplete,
+        ),
+    )

@@ -1,0 +1,265 @@
+"""The Kubernetes API as both programs use it: one request function, typed errors, retries.
+
+kubernetes-asyncio supplies the configuration (KUBECONFIG or in-cluster: server,
+CA, client certificate, token and its refresh); requests are plain aiohttp with
+raw JSON, because the client's models are far too slow and big for a whole
+cluster. A failure the API explains (its `Status`) becomes a typed error.
+"""
+
+import asyncio
+import json
+import os
+import random
+import ssl
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Self
+
+import aiohttp
+from kubernetes_asyncio.client import Configuration
+from kubernetes_asyncio.config import (
+    ConfigException,
+    load_incluster_config,
+    load_kube_config,
+)
+
+from tiergate_edge.failures import InputError
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard a request is tried: attempts, jittered exponential backoff, a time budget.
+
+    Settings, not constants: each program takes them from its flags.
+    """
+
+    attempts: int = 5
+    backoff_seconds: float = 0.5
+    backoff_max_seconds: float = 8.0
+    budget_seconds: float = 60.0
+    timeout_seconds: float = 30.0
+
+    def delay(self, attempt: int, *, retry_after: float | None) -> float:
+        """Seconds to wait before attempt `attempt + 1`: Retry-After if given, else backoff."""
+        if retry_after is not None:
+            return min(retry_after, self.backoff_max_seconds)
+        ceiling = min(self.backoff_max_seconds, self.backoff_seconds * 2**attempt)
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not secrecy
+
+
+class ApiError(Exception):
+    """A request the API refused or could not answer; the message is the API's own."""
+
+    def __init__(self, message: str, *, code: int, reason: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+
+
+class NotFoundError(ApiError):
+    """404: the object, or the resource itself (a CRD that is not installed), is not there."""
+
+
+class ForbiddenError(ApiError):
+    """403: RBAC does not allow the request; retrying will not help."""
+
+
+class ConflictError(ApiError):
+    """409: a precondition (uid, resourceVersion) no longer holds."""
+
+
+class GoneError(ApiError):
+    """410: a continue token or resourceVersion is too old; the listing must start over."""
+
+
+class UnreachableError(ApiError):
+    """The API could not be reached, or kept failing, within the retry budget."""
+
+
+_ERRORS: Mapping[int, type[ApiError]] = {
+    403: ForbiddenError,
+    404: NotFoundError,
+    409: ConflictError,
+    410: GoneError,
+}
+_RETRIED = frozenset({429, 500, 502, 503, 504})
+
+
+def _error_of(status: int, *, body: bytes, what: str) -> ApiError:
+    """The typed error for a failed response, worded from the API's `Status` if it sent one."""
+    message, reason = f"{what}: HTTP {status}", ""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        document = None
+    if isinstance(document, dict) and document.get("kind") == "Status":
+        message = f"{what}: {document.get('message') or message}"
+        reason = str(document.get("reason") or "")
+    return _ERRORS.get(status, ApiError)(message, code=status, reason=reason)
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+async def _configuration() -> Configuration:
+    """In a pod, the service account; elsewhere KUBECONFIG or ~/.kube/config."""
+    configuration = Configuration()
+    if os.environ.get("KUBERNETES_SERVICE_HOST"):
+        load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        return configuration
+    named = os.environ.get("KUBECONFIG")
+    path = Path(named.split(os.pathsep)[0] if named else "~/.kube/config").expanduser()
+    if not path.is_file():
+        where = f"$KUBECONFIG names {path}, which cannot be read" if named else f"no {path}"
+        raise InputError(
+            f"no Kubernetes API to talk to: {where}, and this is not a pod with a service "
+            "account (name files with -f to audit manifests)"
+        )
+    try:
+        await load_kube_config(
+            config_file=named, client_configuration=configuration, persist_config=False
+        )
+    except (ConfigException, OSError, ValueError) as error:
+        raise InputError(f"{path}: not a usable kubeconfig: {error}") from error
+    return configuration
+
+
+def _ssl_context(configuration: Configuration) -> ssl.SSLContext | bool:
+    if not str(configuration.host or "").startswith("https"):
+        return False
+    context = ssl.create_default_context(cafile=configuration.ssl_ca_cert)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if configuration.cert_file:
+        context.load_cert_chain(configuration.cert_file, configuration.key_file)
+    if not configuration.verify_ssl:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class KubeApi:
+    """One session with the API server; `request` is the only way requests are made."""
+
+    def __init__(
+        self,
+        configuration: Configuration,
+        *,
+        retry: RetryPolicy,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.server = str(configuration.host or "").rstrip("/")
+        self._configuration = configuration
+        self._retry = retry
+        self._sleep = sleep
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(ssl=_ssl_context(configuration)),
+            timeout=aiohttp.ClientTimeout(total=retry.timeout_seconds),
+        )
+
+    @classmethod
+    async def connect(cls, *, retry: RetryPolicy, sleep: Sleep = asyncio.sleep) -> Self:
+        return cls(await _configuration(), retry=retry, sleep=sleep)
+
+    async def close(self) -> None:
+        await self._session.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def _headers(self, content_type: str | None) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        auth = await self._configuration.auth_settings()
+        token = auth.get("BearerToken")
+        if token:
+            headers["Authorization"] = token["value"]
+        return headers
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+    ) -> Any:
+        """The response's JSON; retried on 429 (Retry-After), 5xx and connection errors.
+
+        Raises NotFoundError, ForbiddenError, ConflictError, GoneError, ApiError, or
+        UnreachableError once the attempts or the time budget are spent.
+        """
+        what = f"{method} {path}"
+        data = None if body is None else json.dumps(body).encode()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._retry.budget_seconds
+        attempt = 0
+        while True:
+            outcome = await self._attempt(
+                method, path, params=params, data=data, content_type=content_type, what=what
+            )
+            if outcome.error is None:
+                return outcome.value
+            if not outcome.retriable:
+                raise outcome.error
+            attempt += 1
+            delay = self._retry.delay(attempt - 1, retry_after=outcome.retry_after)
+            if attempt >= self._retry.attempts or loop.time() + delay > deadline:
+                raise UnreachableError(
+                    f"{outcome.error} (gave up after {attempt} attempts)",
+                    code=outcome.error.code,
+                    reason=outcome.error.reason,
+                )
+            await self._sleep(delay)
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None,
+        data: bytes | None,
+        content_type: str | None,
+        what: str,
+    ) -> "_Outcome":
+        try:
+            async with self._session.request(
+                method,
+                self.server + path,
+                params=params,
+                data=data,
+                headers=await self._headers(content_type),
+            ) as response:
+                payload = await response.read()
+                if response.status >= 400:
+                    return _Outcome(
+                        error=_error_of(response.status, body=payload, what=what),
+                        retriable=response.status in _RETRIED,
+                        retry_after=_retry_after(response.headers),
+                    )
+                return _Outcome(value=json.loads(payload) if payload else None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            reason = str(error) or type(error).__name__
+            return _Outcome(error=UnreachableError(f"{what}: {reason}", code=0), retriable=True)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """One try: the JSON answer, or the error, whether to try again, and when."""
+
+    value: Any = None
+    error: ApiError | None = None
+    retriable: bool = False
+    retry_after: float | None = None

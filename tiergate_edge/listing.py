@@ -1,0 +1,41 @@
+"""Listing a resource across the cluster in pages, as kube-apiserver serves them.
+
+`limit`/`continue` keep memory bounded by a page, whatever the cluster's size;
+the API leaves `kind` and `apiVersion` off a List's items, so they are copied
+from the resource's own coordinates. An expired continue token is GoneError:
+the caller starts that resource over.
+"""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from tiergate_edge.kube_api import ApiError, KubeApi
+
+
+def resource_path(*, group: str, version: str, plural: str) -> str:
+    """The cluster-wide path of a resource: `/api/v1/pods`, `/apis/apps/v1/deployments`."""
+    base = f"/apis/{group}/{version}" if group else f"/api/{version}"
+    return f"{base}/{plural}"
+
+
+async def list_pages(
+    api: KubeApi, *, path: str, kind: str, api_version: str, page_size: int
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """The items of every page, each with its `kind` and `apiVersion` set."""
+    token = ""
+    while True:
+        params = {"limit": str(page_size)}
+        if token:
+            params["continue"] = token
+        page = await api.request("GET", path, params=params)
+        items = page.get("items") if isinstance(page, dict) else None
+        if not isinstance(items, list):
+            raise ApiError(f"GET {path}: the answer is not a List", code=0)
+        for item in items:
+            if isinstance(item, dict):
+                item["kind"], item["apiVersion"] = kind, api_version
+        yield items
+        metadata = page.get("metadata")
+        token = metadata.get("continue", "") if isinstance(metadata, dict) else ""
+        if not token:
+            return
