@@ -109,13 +109,8 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return None
 
 
-async def _configuration() -> Configuration:
-    """In a pod, the service account; elsewhere KUBECONFIG or ~/.kube/config."""
-    configuration = Configuration()
-    if os.environ.get("KUBERNETES_SERVICE_HOST"):
-        load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
-        return configuration
-    named = os.environ.get("KUBECONFIG")
+def _readable_kubeconfig(named: str | None) -> Path:
+    """The kubeconfig file to read (the first of $KUBECONFIG), or an InputError saying why not."""
     path = Path(named.split(os.pathsep)[0] if named else "~/.kube/config").expanduser()
     if not path.is_file():
         where = f"$KUBECONFIG names {path}, which cannot be read" if named else f"no {path}"
@@ -123,6 +118,17 @@ async def _configuration() -> Configuration:
             f"no Kubernetes API to talk to: {where}, and this is not a pod with a service "
             "account (name files with -f to audit manifests)"
         )
+    return path
+
+
+async def _configuration() -> Configuration:
+    """In a pod, the service account; elsewhere KUBECONFIG or ~/.kube/config."""
+    configuration = Configuration()
+    if os.environ.get("KUBERNETES_SERVICE_HOST"):
+        load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        return configuration
+    named = os.environ.get("KUBECONFIG")
+    path = _readable_kubeconfig(named)
     try:
         await load_kube_config(
             config_file=named, client_configuration=configuration, persist_config=False
