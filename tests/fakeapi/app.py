@@ -86,7 +86,9 @@ async def _handle(request: web.Request) -> web.StreamResponse:
                 return dropped
         return await _dispatch(request, state, target=target, verb=verb, query=query, raw=raw)
     except ApiError as error:
-        return web.json_response(error.status(), status=error.code, headers=error.headers)
+        return web.json_response(
+            error.status(), status=error.code, headers=error.headers, dumps=_compact
+        )
 
 
 async def _dispatch(
@@ -102,7 +104,7 @@ async def _dispatch(
         document = discovery.document(request.path, catalog=state.catalog, address=state.address)
         if document is None or request.method != "GET":
             raise no_such_path()
-        return web.json_response(document)
+        return web.json_response(document, dumps=_compact)
     if verb == "watch":
         return await state.watches.stream(
             request,
@@ -120,7 +122,7 @@ async def _dispatch(
         body=_decode(raw, request.content_type),
     )
     code, body = verbs.answer(call)
-    return web.json_response(body, status=code)
+    return web.json_response(body, status=code, dumps=_compact)
 
 
 async def _inject(
@@ -146,6 +148,11 @@ async def _inject(
     if fault.status is not None:
         raise by_code(fault.status, retry_after=fault.retry_after)
     return None
+
+
+def _compact(value: Any) -> str:
+    """JSON without spaces, as the API server writes it."""
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _decode(raw: bytes, content_type: str) -> Any:

@@ -149,4 +149,6 @@ def _bookmark(resource: Resource, rv: int, *, initial_end: bool) -> dict[str, An
 
 
 async def _send(response: web.StreamResponse, kind: str, obj: dict[str, Any]) -> None:
-    await response.write(json.dumps({"type": kind, "object": obj}).encode() + b"\n")
+    await response.write(
+        json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
+    )
