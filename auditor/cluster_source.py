@@ -62,9 +62,13 @@ async def _list_kind(
                         continue
                     if found is not None:
                         kept.append(found)
-        except GoneError:
+        except GoneError as error:
             if restart == GONE_RESTARTS:
-                raise
+                raise GoneError(
+                    f"{error} (the listing was started over {GONE_RESTARTS} times)",
+                    code=error.code,
+                    reason=error.reason,
+                ) from error
             continue
         return kept
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover

@@ -96,7 +96,7 @@ def _error_of(status: int, *, body: bytes, what: str) -> ApiError:
     except ValueError:
         document = None
     if isinstance(document, dict) and document.get("kind") == "Status":
-        message = f"{what}: {document.get('message') or message}"
+        message = f"{message}: {document.get('message') or document.get('reason')}"
         reason = str(document.get("reason") or "")
     return _ERRORS.get(status, ApiError)(message, code=status, reason=reason)
 
