@@ -7,6 +7,8 @@ pass, and what does not gives an incomplete report and exit 2.
 
 import json
 import subprocess
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import pytest
 import yaml
 
 from tests.auditor.process import ROOT, auditor, environment
-from tests.builders import EXPORTER_IMAGE, STARTER, container, deployment
+from tests.builders import EXPORTER_IMAGE, STARTER, container, deployment, namespace
 from tests.fakeapi import FakeApiServer
 from tests.fakeapi.fixtures import kubectl
 
@@ -158,3 +160,31 @@ def test_a_cluster_that_cannot_be_reached_is_a_clean_failure(tmp_path: Path) -> 
     report = json.loads(result.stdout)
     assert report["complete"] is False
     assert any("Namespace could not be listed" in r for r in report["incompleteReasons"])
+
+
+def test_a_namespace_created_after_the_namespace_list_is_read_again_not_undetermined(
+    fake_api: FakeApiServer,
+) -> None:
+    fake_api.seed(STARTER)
+    fake_api.fail(verb="list", resource="deployments", delay=1.0)
+    late = namespace("customer-late", tier="starter")
+    exporter = deployment("x-mosquitto-exporter", "customer-late", container("e", EXPORTER_IMAGE))
+
+    def create_while_the_auditor_lists() -> None:
+        deadline = time.monotonic() + 20
+        while not any(r.resource == "deployments" for r in fake_api.requests):
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.02)
+        fake_api.seed(late, exporter)
+
+    creator = threading.Thread(target=create_while_the_auditor_lists)
+    creator.start()
+    result = _audit(fake_api)
+    creator.join()
+    assert _findings(result) == {
+        ("unwanted", "customer-late", "Deployment", "x-mosquitto-exporter")
+    }
+    assert json.loads(result.stdout)["complete"] is True
+    reread = [r for r in fake_api.requests if r.verb == "get" and r.name == "customer-late"]
+    assert len(reread) == 1
