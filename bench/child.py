@@ -22,15 +22,23 @@ class Run:
     first_line: str
 
 
-def measure(command: list[str], *, stdin: Path | None = None) -> Run:
-    """Run `command` from the repository root, its output discarded."""
+def measure(
+    command: list[str], *, stdin: Path | None = None, environment: dict[str, str] | None = None
+) -> Run:
+    """Run `command` from the repository root, its output discarded; `environment` is
+    added to this process's own."""
     with (
         stdin.open("rb") if stdin else open(os.devnull, "rb") as source,  # noqa: PTH123
         tempfile.TemporaryFile() as stderr,
     ):
         started = time.perf_counter()
         child = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            command, stdin=source, stdout=subprocess.DEVNULL, stderr=stderr, cwd=ROOT
+            command,
+            stdin=source,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            cwd=ROOT,
+            env={**os.environ, **(environment or {})},
         )
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
