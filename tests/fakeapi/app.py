@@ -1,0 +1,174 @@
+"""The aiohttp application: one handler that logs, authenticates, injects faults, dispatches.
+
+Every request passes the same steps in the same order, so a test's fault and the
+request log see exactly what the client sent, discovery included.
+"""
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from tests.fakeapi import discovery, routing, verbs
+from tests.fakeapi.faults import INTERESTING_HEADERS, Fault, Faults, RecordedRequest
+from tests.fakeapi.patches import APPLY, JSON_PATCH, MERGE, STRATEGIC
+from tests.fakeapi.resources import Catalog
+from tests.fakeapi.routing import Target
+from tests.fakeapi.status import (
+    ApiError,
+    bad_request,
+    by_code,
+    forbidden,
+    no_such_path,
+    unauthorized,
+)
+from tests.fakeapi.store import Store
+from tests.fakeapi.watches import Watches
+
+
+@dataclass
+class State:
+    """What the handler needs; the server object owns it and tests reach it from there."""
+
+    catalog: Catalog
+    store: Store
+    faults: Faults
+    watches: Watches
+    token: str
+    address: str = ""
+
+
+READABLE = frozenset({"application/json", "", APPLY, JSON_PATCH, MERGE, STRATEGIC})
+STATE = web.AppKey("state", State)
+
+
+def make_app(state: State) -> web.Application:
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app[STATE] = state
+    app.router.add_route("*", "/{tail:.*}", _handle)
+
+    async def end_watches(_: web.Application) -> None:
+        state.watches.stop_all()
+
+    app.on_shutdown.append(end_watches)
+    return app
+
+
+async def _handle(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    query = dict(request.query)
+    target = routing.parse(request.path, catalog=state.catalog)
+    verb = routing.verb(request.method, target, query=query)
+    raw = await request.read()
+    recorded = RecordedRequest(
+        method=request.method,
+        path=request.path,
+        query=query,
+        verb=verb,
+        resource=target.label if target else None,
+        namespace=target.namespace if target else None,
+        name=target.name if target else None,
+        headers={h: request.headers[h] for h in INTERESTING_HEADERS if h in request.headers},
+        body=_try_decode(raw, request.content_type),
+    )
+    fault = state.faults.take(recorded)
+    try:
+        # kubectl sends no credentials over plain HTTP, so only a wrong token is refused.
+        given = request.headers.get("Authorization")
+        if given is not None and given != f"Bearer {state.token}":
+            raise unauthorized()
+        if fault is not None:
+            dropped = await _inject(request, fault, state=state, target=target, verb=verb)
+            if dropped is not None:
+                return dropped
+        return await _dispatch(request, state, target=target, verb=verb, query=query, raw=raw)
+    except ApiError as error:
+        return web.json_response(error.status(), status=error.code, headers=error.headers)
+
+
+async def _dispatch(
+    request: web.Request,
+    state: State,
+    *,
+    target: Target | None,
+    verb: str,
+    query: dict[str, str],
+    raw: bytes,
+) -> web.StreamResponse:
+    if target is None:
+        document = discovery.document(request.path, catalog=state.catalog, address=state.address)
+        if document is None or request.method != "GET":
+            raise no_such_path()
+        return web.json_response(document)
+    if verb == "watch":
+        return await state.watches.stream(
+            request,
+            store=state.store,
+            resource=target.resource,
+            namespace=target.namespace,
+            query=query,
+        )
+    call = verbs.Call(
+        store=state.store,
+        target=target,
+        verb=verb,
+        query=query,
+        content_type=request.content_type,
+        body=_decode(raw, request.content_type),
+    )
+    code, body = verbs.answer(call)
+    return web.json_response(body, status=code)
+
+
+async def _inject(
+    request: web.Request, fault: Fault, *, state: State, target: Target | None, verb: str
+) -> web.StreamResponse | None:
+    """Apply a fault: a delay, expired tokens, an error, or a connection cut mid-body."""
+    if fault.delay:
+        await asyncio.sleep(fault.delay)
+    if fault.expire_continue:
+        state.store.expire_continue_tokens()
+    if fault.drop:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.content_length = 4096
+        await response.prepare(request)
+        await response.write(b'{"kind":"Status","apiVers')
+        if request.transport is not None:
+            request.transport.abort()
+        return response
+    if fault.status == 403 and target is not None:
+        raise forbidden(
+            target.resource, verb=verb, namespace=target.namespace, name=target.name or ""
+        )
+    if fault.status is not None:
+        raise by_code(fault.status, retry_after=fault.retry_after)
+    return None
+
+
+def _decode(raw: bytes, content_type: str) -> Any:
+    if not raw:
+        return None
+    if content_type not in READABLE:
+        # Protobuf needs the type's schema; the fake reads JSON only (kubectl's typed
+        # generators such as `kubectl create namespace` send protobuf).
+        raise ApiError(
+            415,
+            reason="UnsupportedMediaType",
+            message=f"the fake API server reads JSON only, not {content_type}",
+        )
+    try:
+        if content_type == APPLY:
+            return yaml.safe_load(raw)
+        return json.loads(raw)
+    except (ValueError, yaml.YAMLError) as error:
+        raise bad_request(f"the body of the request could not be decoded: {error}") from None
+
+
+def _try_decode(raw: bytes, content_type: str) -> Any:
+    try:
+        return _decode(raw, content_type)
+    except ApiError:
+        return raw

@@ -1,0 +1,172 @@
+"""The fake API server in its own thread, on its own event loop, on a free local port.
+
+Code under test runs its own loop and kubectl runs as a subprocess; neither may
+share the server's loop, or a blocked client would block the server it waits for.
+"""
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import yaml
+from aiohttp import web
+
+from tests.fakeapi import seeding
+from tests.fakeapi.app import State, make_app
+from tests.fakeapi.faults import Fault, Faults, RecordedRequest
+from tests.fakeapi.resources import MONITORS, Catalog
+from tests.fakeapi.store import Obj, Store
+from tests.fakeapi.watches import Watches
+
+# A credential for a server that only exists on localhost for one test.
+TOKEN = "fake-api-token"  # noqa: S105
+
+
+class FakeApiServer:
+    """A Kubernetes API server for tests: real HTTP, real protocol, in-memory state."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        monitors: bool = False,
+        token: str = TOKEN,
+        bookmark_interval: float = 60.0,
+    ) -> None:
+        self.directory = directory
+        self.catalog = Catalog()
+        if monitors:
+            self.catalog.add(*MONITORS)
+        self.store = Store(self.catalog)
+        self.faults = Faults()
+        self.token = token
+        self._state = State(
+            catalog=self.catalog,
+            store=self.store,
+            faults=self.faults,
+            watches=Watches(bookmark_interval=bookmark_interval),
+            token=token,
+        )
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self.port: int = self._socket.getsockname()[1]
+        self._state.address = f"127.0.0.1:{self.port}"
+        self.kubeconfig = directory / "kubeconfig"
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"fakeapi-{self.port}", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Self:
+        self._write_kubeconfig()
+        self._thread.start()
+        if not self._ready.wait(timeout=10):
+            raise RuntimeError("the fake API server did not start within 10 s")
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stop is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stop.set)
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _run(self) -> None:
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        runner = web.AppRunner(
+            make_app(self._state), handle_signals=False, access_log=None, shutdown_timeout=1.0
+        )
+        await runner.setup()
+        try:
+            await web.SockSite(runner, self._socket).start()
+            self._ready.set()
+            await self._stop.wait()
+        finally:
+            await runner.cleanup()
+
+    def _write_kubeconfig(self) -> None:
+        config = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "fake", "cluster": {"server": self.url}}],
+            "users": [{"name": "tester", "user": {"token": self.token}}],
+            "contexts": [
+                {
+                    "name": "fake",
+                    "context": {"cluster": "fake", "user": "tester", "namespace": "default"},
+                }
+            ],
+            "current-context": "fake",
+        }
+        self.kubeconfig.write_text(yaml.safe_dump(config), encoding="utf-8")
+
+    # What tests use: seeding, reading the store, switching CRDs, faults, the log.
+
+    def seed(self, *objects: Obj) -> list[Obj]:
+        """Store objects (or `kind: List` documents) as they are, namespaces first."""
+        return seeding.seed(self.store, (o for doc in objects for o in seeding.expand(doc)))
+
+    def seed_file(self, path: Path) -> list[Obj]:
+        return seeding.seed_file(self.store, path)
+
+    def get(self, plural: str, name: str, *, namespace: str | None = None, group: str = "") -> Obj:
+        """An object straight from the store, bypassing HTTP, faults and the log."""
+        version = "v1" if not group else self._version_of(group)
+        resource = self.catalog.find(group, version, plural)
+        if resource is None:
+            raise KeyError(f"{plural} in group {group!r} is not served")
+        return self.store.get(resource, namespace=namespace, name=name)
+
+    def _version_of(self, group: str) -> str:
+        return self.catalog.group_versions().get(group, ["v1"])[0]
+
+    def enable_monitors(self) -> None:
+        """Serve ServiceMonitor and PodMonitor, as once the Prometheus Operator is installed."""
+        self.catalog.add(*MONITORS)
+
+    def disable_monitors(self) -> None:
+        self.catalog.remove(*MONITORS)
+
+    def fail(self, **fields: Any) -> Fault:
+        """Inject a fault: see `Fault` for the fields (verb, resource, status, times, ...)."""
+        return self.faults.add(Fault(**fields))
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        return self.faults.requests
+
+    def expire_continue_tokens(self) -> None:
+        self.store.expire_continue_tokens()
+
+    def compact(self) -> None:
+        self.store.compact()
+
+
+@contextmanager
+def serve(directory: Path, **options: Any) -> Iterator[FakeApiServer]:
+    """A started server for the block, stopped after it; `options` as `FakeApiServer`."""
+    server = FakeApiServer(directory, **options)
+    with server:
+        yield server
