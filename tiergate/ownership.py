@@ -91,6 +91,12 @@ def _is_controller_of(ref: OwnerReference, *, kind: str) -> bool:
     )
 
 
+def has_builtin_controller(obj: KubeObject) -> bool:
+    """Does `obj` name, as its controller, a built-in controller kind that creates such objects?"""
+    ref = obj.controller
+    return ref is not None and _is_controller_of(ref, kind=obj.kind)
+
+
 def is_rollout_history(obj: KubeObject) -> bool:
     """A Deployment's ReplicaSet at 0 replicas: a past revision kept for rollback.
 
@@ -98,13 +104,7 @@ def is_rollout_history(obj: KubeObject) -> bool:
     Deployment's current template, and any ReplicaSet that still runs pods,
     are judged instead.
     """
-    ref = obj.controller
-    return (
-        obj.kind == "ReplicaSet"
-        and obj.desired_pods == 0
-        and ref is not None
-        and _is_controller_of(ref, kind=obj.kind)
-    )
+    return obj.kind == "ReplicaSet" and obj.desired_pods == 0 and has_builtin_controller(obj)
 
 
 class OwnerIndex:

@@ -6,6 +6,7 @@ a terminal. Every output format and every error message goes through here.
 """
 
 import unicodedata
+from collections.abc import Iterable
 
 # Control, format (bidi overrides, zero-width), line and paragraph separators.
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
@@ -25,3 +26,25 @@ def printable(text: str) -> str:
     return "".join(
         _escaped(c) if unicodedata.category(c) in _UNSAFE_CATEGORIES else c for c in text
     )
+
+
+# kube-apiserver passes on 4096 characters of warnings in all, and drops any warning
+# with a control character (it would break the HTTP Warning header).
+WARNINGS_BUDGET = 4096
+_ELLIPSIS = "..."
+
+
+def bounded_warnings(texts: Iterable[str], *, budget: int = WARNINGS_BUDGET) -> tuple[str, ...]:
+    """Warnings the API server passes on whole: printable, each once, `budget` characters in all."""
+    kept: list[str] = []
+    left = budget
+    for text in texts:
+        # A lone surrogate is not UTF-8 either; escape it like a control character.
+        safe = printable(text).encode("utf-8", "backslashreplace").decode("utf-8")
+        if safe in kept or left <= len(_ELLIPSIS):
+            continue
+        if len(safe) > left:
+            safe = safe[: left - len(_ELLIPSIS)] + _ELLIPSIS
+        kept.append(safe)
+        left -= len(safe)
+    return tuple(kept)

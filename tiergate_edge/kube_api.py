@@ -11,7 +11,7 @@ import json
 import os
 import random
 import ssl
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -121,13 +121,14 @@ def _readable_kubeconfig(named: str | None) -> Path:
     return path
 
 
-async def _configuration() -> Configuration:
-    """In a pod, the service account; elsewhere KUBECONFIG or ~/.kube/config."""
+async def _configuration(kubeconfig: str | None) -> Configuration:
+    """From `kubeconfig` if given; in a pod, the service account; else KUBECONFIG or
+    ~/.kube/config."""
     configuration = Configuration()
-    if os.environ.get("KUBERNETES_SERVICE_HOST"):
+    if kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
         load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
         return configuration
-    named = os.environ.get("KUBECONFIG")
+    named = kubeconfig or os.environ.get("KUBECONFIG")
     path = _readable_kubeconfig(named)
     try:
         await load_kube_config(
@@ -171,8 +172,10 @@ class KubeApi:
         )
 
     @classmethod
-    async def connect(cls, *, retry: RetryPolicy, sleep: Sleep = asyncio.sleep) -> Self:
-        return cls(await _configuration(), retry=retry, sleep=sleep)
+    async def connect(
+        cls, *, retry: RetryPolicy, kubeconfig: str | None = None, sleep: Sleep = asyncio.sleep
+    ) -> Self:
+        return cls(await _configuration(kubeconfig), retry=retry, sleep=sleep)
 
     async def close(self) -> None:
         await self._session.close()
@@ -201,28 +204,38 @@ class KubeApi:
         params: Mapping[str, str] | None = None,
         body: Any = None,
         content_type: str | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Any:
         """The response's JSON; retried on 429 (Retry-After), 5xx and connection errors.
 
-        Raises NotFoundError, ForbiddenError, ConflictError, GoneError, ApiError, or
-        UnreachableError once the attempts or the time budget are spent.
+        `retry` overrides the session's policy for this request (an admission lookup
+        must answer within the webhook's own timeout). Raises NotFoundError,
+        ForbiddenError, ConflictError, GoneError, ApiError, or UnreachableError once
+        the attempts or the time budget are spent.
         """
+        policy = retry or self._retry
         what = f"{method} {path}"
         data = None if body is None else json.dumps(body).encode()
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._retry.budget_seconds
+        deadline = loop.time() + policy.budget_seconds
         attempt = 0
         while True:
             outcome = await self._attempt(
-                method, path, params=params, data=data, content_type=content_type, what=what
+                method,
+                path,
+                params=params,
+                data=data,
+                content_type=content_type,
+                what=what,
+                seconds=policy.timeout_seconds,
             )
             if outcome.error is None:
                 return outcome.value
             if not outcome.retriable:
                 raise outcome.error
             attempt += 1
-            delay = self._retry.delay(attempt - 1, retry_after=outcome.retry_after)
-            if attempt >= self._retry.attempts or loop.time() + delay > deadline:
+            delay = policy.delay(attempt - 1, retry_after=outcome.retry_after)
+            if attempt >= policy.attempts or loop.time() + delay > deadline:
                 raise UnreachableError(
                     f"{outcome.error} (gave up after {attempt} attempts)",
                     code=outcome.error.code,
@@ -239,6 +252,7 @@ class KubeApi:
         data: bytes | None,
         content_type: str | None,
         what: str,
+        seconds: float,
     ) -> "_Outcome":
         try:
             async with self._session.request(
@@ -247,6 +261,7 @@ class KubeApi:
                 params=params,
                 data=data,
                 headers=await self._headers(content_type),
+                timeout=aiohttp.ClientTimeout(total=seconds),
             ) as response:
                 payload = await response.read()
                 if response.status >= 400:
@@ -259,6 +274,42 @@ class KubeApi:
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             reason = str(error) or type(error).__name__
             return _Outcome(error=UnreachableError(f"{what}: {reason}", code=0), retriable=True)
+
+    async def watch(
+        self, path: str, *, resource_version: str, timeout_seconds: int = 300
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The events of a watch from `resource_version`, until the server ends the stream.
+
+        An ERROR event is raised as its typed error (GoneError for 410: list again).
+        """
+        params = {
+            "watch": "true",
+            "resourceVersion": resource_version,
+            "allowWatchBookmarks": "true",
+            "timeoutSeconds": str(timeout_seconds),
+        }
+        read_timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=10, sock_read=timeout_seconds + 30
+        )
+        what = f"WATCH {path}"
+        async with self._session.get(
+            self.server + path,
+            params=params,
+            headers=await self._headers(None),
+            timeout=read_timeout,
+        ) as response:
+            if response.status >= 400:
+                raise _error_of(response.status, body=await response.read(), what=what)
+            async for line in response.content:
+                if not line.strip():
+                    continue
+                event = json.loads(line)
+                if event.get("type") == "ERROR":
+                    status = event.get("object")
+                    code = status.get("code") if isinstance(status, dict) else None
+                    body = json.dumps(status).encode()
+                    raise _error_of(code if isinstance(code, int) else 500, body=body, what=what)
+                yield event
 
 
 @dataclass(frozen=True)

@@ -1,47 +1,66 @@
 """`webhook`: the command line entry point.
 
-Today it validates the rule configuration the admission server will use
-(`--check-config`), so a bad config file is caught before a rollout.
+`webhook --tls-cert FILE --tls-key FILE` serves admission reviews until SIGTERM;
+`webhook --check-config` validates the rule configuration and exits, so a bad
+config file is caught before a rollout.
 """
 
+import asyncio
 import os
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 
-from tiergate_edge.arguments import ArgumentParser, config_path
 from tiergate_edge.config_file import load_config
-from tiergate_edge.failures import EXIT_FAILED, UsageError, run_program, standard_output
+from tiergate_edge.failures import EXIT_FAILED, run_program, standard_output
+from tiergate_edge.json_logs import log_json
+from tiergate_edge.kube_api import KubeApi, RetryPolicy
+from webhook.namespace_cache import LiveNamespaces
+from webhook.server import WebhookServer
+from webhook.settings import Settings, parser, settings_from
 
 PROG = "webhook"
 EXIT_OK = 0
 EXIT_USAGE = EXIT_FAILED
 
 
-def _check_config(argv: Sequence[str]) -> int:
-    parser = ArgumentParser(prog=PROG, description="tiergate admission webhook")
-    parser.add_argument(
-        "--config", type=config_path, metavar="FILE", help="rule configuration (YAML)"
-    )
-    parser.add_argument(
-        "--check-config", action="store_true", help="validate the configuration and exit"
-    )
-    args = parser.parse_args(argv)
+async def serve(settings: Settings) -> None:
+    """Serve until SIGTERM or SIGINT, then drain (see webhook.server)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(number, stop.set)
+    api = await KubeApi.connect(retry=RetryPolicy(), kubeconfig=settings.kubeconfig)
+    async with LiveNamespaces(api) as namespaces:
+        server = WebhookServer(settings, namespaces=namespaces, background=[namespaces.run])
+        await server.start()
+        try:
+            await stop.wait()
+        finally:
+            await server.stop(delay=settings.shutdown_delay if stop.is_set() else 0)
+
+
+def _run(argv: Sequence[str], *, environ: Mapping[str, str]) -> int:
+    args = parser(PROG).parse_args(argv)
     config = load_config(args.config)
-    if not args.check_config:
-        raise UsageError("serving admission reviews is not supported yet; use --check-config")
-    stdout = standard_output()
-    for rule in config.rules:
-        stdout.write(
-            f"rule {rule.name}: enforcement {rule.enforcement}, allowed in "
-            f"{rule.allowed_in.describe()}\n"
-        )
+    if args.check_config:
+        stdout = standard_output()
+        for rule in config.rules:
+            stdout.write(
+                f"rule {rule.name}: enforcement {rule.enforcement}, allowed in "
+                f"{rule.allowed_in.describe()}\n"
+            )
+        return EXIT_OK
+    settings = settings_from(args, config=config, environ=environ)
+    log_json(sys.stderr)
+    asyncio.run(serve(settings))
     return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] = os.environ) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     return run_program(
-        lambda: _check_config(arguments), prog=PROG, stderr=sys.stderr, environ=environ
+        lambda: _run(arguments, environ=environ), prog=PROG, stderr=sys.stderr, environ=environ
     )
 
 

@@ -40,10 +40,10 @@ def test_an_unreadable_config_is_named(tmp_path: Path) -> None:
     assert "absent.yaml: cannot read: no such file or directory" in result.stderr
 
 
-def test_serving_is_refused_with_a_clear_message() -> None:
+def test_serving_without_a_certificate_is_refused_with_a_clear_message() -> None:
     result = webhook()
     assert result.returncode == 2
-    assert "serving admission reviews is not supported yet" in result.stderr
+    assert "--tls-cert and --tls-key are required to serve" in result.stderr
 
 
 @pytest.mark.parametrize(
