@@ -84,6 +84,7 @@ CORE = (
     Resource("", "v1", "services", "Service", short_names=("svc",), categories=("all",)),
     Resource("", "v1", "replicationcontrollers", "ReplicationController", short_names=("rc",)),
     Resource("", "v1", "configmaps", "ConfigMap", short_names=("cm",), status=False),
+    Resource("", "v1", "secrets", "Secret", status=False),
     Resource("", "v1", "events", "Event", short_names=("ev",), status=False),
 )
 APPS = tuple(
@@ -101,6 +102,8 @@ BATCH = (
 )
 OTHERS = (
     Resource("coordination.k8s.io", "v1", "leases", "Lease", status=False),
+    # Kept apart from core v1 Events (the real server converts between the two).
+    Resource("events.k8s.io", "v1", "events", "Event", short_names=("ev",), status=False),
     Resource(
         "admissionregistration.k8s.io",
         "v1",
@@ -141,8 +144,10 @@ class Catalog:
     def __init__(self, resources: tuple[Resource, ...] = DEFAULT_RESOURCES) -> None:
         self._resources = list(resources)
 
+    # Tests switch resources on and off while the server reads the list from its own
+    # thread: a new list is built and swapped in, never changed in place.
     def add(self, *resources: Resource) -> None:
-        self._resources.extend(r for r in resources if r not in self._resources)
+        self._resources = self._resources + [r for r in resources if r not in self._resources]
 
     def remove(self, *resources: Resource) -> None:
         self._resources = [r for r in self._resources if r not in resources]

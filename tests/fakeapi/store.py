@@ -108,7 +108,7 @@ class Store:
                 start = position.start
             candidates = [
                 obj
-                for k, obj in sorted(self._bucket(resource).items())
+                for k, obj in sorted(self._state_at(resource, rv).items())
                 if (namespace is None or k[0] == namespace) and (not continue_token or k > start)
             ]
             matching = [copy.deepcopy(obj) for obj in candidates if where(obj)]
@@ -117,6 +117,21 @@ class Store:
             page = matching[:limit]
             token = paging.encode(paging.Position(rv, objects.key(page[-1]), self._epoch))
             return Page(page, rv, token, len(matching) - limit)
+
+    def _state_at(self, resource: Resource, rv: int) -> dict[tuple[str, str], Obj]:
+        """The objects as they were at `rv`, so every page of a list shows one moment,
+        as etcd serves continued lists from the first page's revision."""
+        state = dict(self._bucket(resource))
+        for event in reversed(self._history):
+            if event.rv <= rv:
+                break
+            if event.resource != resource:
+                continue
+            if event.type == "ADDED":
+                state.pop(objects.key(event.obj), None)
+            elif event.old is not None:
+                state[objects.key(event.old)] = event.old
+        return state
 
     def create(
         self, resource: Resource, obj: Obj, *, namespace: str | None, dry_run: bool = False

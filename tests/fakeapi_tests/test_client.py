@@ -58,6 +58,24 @@ async def test_a_paged_namespace_list_returns_every_namespace_once(
     assert len(fake_api.faults.requests_for(verb="list", resource="namespaces")) == 3
 
 
+async def test_later_pages_show_the_list_as_it_was_at_the_first(
+    fake_api: FakeApiServer,
+) -> None:
+    fake_api.seed(*(_namespace(f"customer-{n}") for n in (1, 2, 4)))
+    async with api_client(fake_api) as api:
+        core = client.CoreV1Api(api)
+        first = await core.list_namespace(limit=1)
+        fake_api.seed(_namespace("customer-3"))
+        fake_api.delete("namespaces", "customer-4")
+        rest = await core.list_namespace(_continue=first.metadata._continue)
+    assert [item.metadata.name for item in first.items + rest.items] == [
+        "customer-1",
+        "customer-2",
+        "customer-4",
+    ]
+    assert rest.metadata.resource_version == first.metadata.resource_version
+
+
 async def test_list_items_come_without_kind_and_api_version_as_from_the_real_api(
     fake_api: FakeApiServer,
 ) -> None:
