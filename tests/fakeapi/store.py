@@ -169,7 +169,9 @@ class Store:
             if new == old or dry_run:
                 return new
             if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
-                return self._record("DELETED", resource, new, old)
+                deleted = self._record("DELETED", resource, new, old)
+                self._delete_dependents(resource, deleted, propagation="Background")
+                return deleted
             return self._record("MODIFIED", resource, new, old)
 
     def delete(
