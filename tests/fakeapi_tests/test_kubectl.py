@@ -143,3 +143,31 @@ def test_kubectl_knows_no_service_monitors_until_the_operator_is_installed(
     fake_api.enable_monitors()
     found = kubectl(fake_api, "get", "servicemonitors", "-A")
     assert found.returncode == 0, found.stderr
+
+
+def test_kubectl_server_side_apply_creates_then_updates(fake_api: FakeApiServer) -> None:
+    manifest = fake_api.directory / "app.yaml"
+    manifest.write_text(MANIFEST, encoding="utf-8")
+    args = ("apply", "--server-side", "--validate=false", "-f", str(manifest))
+    assert kubectl(fake_api, *args).returncode == 0
+    manifest.write_text(MANIFEST.replace("replicas: 1", "replicas: 2"), encoding="utf-8")
+    result = kubectl(fake_api, *args)
+    assert result.returncode == 0, result.stderr
+    assert "deployment.apps/web serverside-applied" in result.stdout
+    assert (
+        fake_api.get("deployments", "web", namespace="demo", group="apps")["spec"]["replicas"] == 2
+    )
+    applied = fake_api.faults.requests_for(verb="patch", resource="deployments")
+    assert {r.headers["Content-Type"] for r in applied} == {"application/apply-patch+yaml"}
+
+
+def test_kubectl_selects_by_label_across_namespaces(fake_api: FakeApiServer) -> None:
+    fake_api.enable_monitors()
+    fake_api.seed_file(SNAPSHOT)
+    selector = "app.kubernetes.io/component=mosquitto-exporter"
+    result = kubectl(fake_api, "get", "deploy", "-A", "-l", selector, "-o", "name")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()
+    assert all("mosquitto-exporter" in name for name in result.stdout.split())
+    (listed,) = fake_api.faults.requests_for(verb="list", resource="deployments")
+    assert listed.query["labelSelector"] == selector
