@@ -120,6 +120,7 @@ async def _dispatch(
         query=query,
         content_type=request.content_type,
         body=_decode(raw, request.content_type),
+        accept=request.headers.get("Accept", "application/json"),
     )
     code, body = verbs.answer(call)
     return web.json_response(body, status=code, dumps=_compact)

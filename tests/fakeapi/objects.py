@@ -68,6 +68,7 @@ def apply_defaults(resource: Resource, obj: dict[str, Any]) -> None:
     if resource.plural == "namespaces":
         metadata.setdefault("labels", {})
         metadata["labels"][NAME_LABEL] = metadata["name"]
+        obj.setdefault("status", {"phase": "Active"})
     if resource.plural in REPLICATED:
         spec = obj.setdefault("spec", {})
         if spec.get("replicas") is None:

@@ -8,7 +8,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fakeapi import patches
+from tests.fakeapi import patches, tables
 from tests.fakeapi.routing import Target
 from tests.fakeapi.selectors import selection
 from tests.fakeapi.status import ApiError, bad_request, method_not_allowed, no_such_path
@@ -27,6 +27,7 @@ class Call:
     query: dict[str, str]
     content_type: str
     body: Any
+    accept: str = "application/json"
 
     @property
     def dry_run(self) -> bool:
@@ -68,7 +69,16 @@ def _name(call: Call) -> str:
 
 def _get(call: Call) -> Answer:
     obj = call.store.get(call.target.resource, namespace=call.target.namespace, name=_name(call))
-    return 200, scale_of(obj) if call.target.subresource == "scale" else obj
+    if call.target.subresource == "scale":
+        return 200, scale_of(obj)
+    if tables.wants_table(call.accept):
+        return 200, _table(call, [obj], metadata={})
+    return 200, obj
+
+
+def _table(call: Call, objects: list[Obj], *, metadata: dict[str, Any]) -> Obj:
+    full = call.query.get("includeObject") == "Object"
+    return tables.table(call.target.resource, objects, metadata=metadata, full=full)
 
 
 def _list(call: Call) -> Answer:
@@ -89,6 +99,8 @@ def _list(call: Call) -> Answer:
         metadata["continue"] = page.continue_token
         if not call.query.get("labelSelector") and not call.query.get("fieldSelector"):
             metadata["remainingItemCount"] = page.remaining
+    if call.verb == "list" and tables.wants_table(call.accept):
+        return 200, _table(call, page.items, metadata=metadata)
     items = page.items
     if not resource.custom:
         # Built-in types come back bare; clients copy kind and apiVersion from the List.

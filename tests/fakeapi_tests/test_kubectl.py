@@ -171,3 +171,14 @@ def test_kubectl_selects_by_label_across_namespaces(fake_api: FakeApiServer) -> 
     assert all("mosquitto-exporter" in name for name in result.stdout.split())
     (listed,) = fake_api.faults.requests_for(verb="list", resource="deployments")
     assert listed.query["labelSelector"] == selector
+
+
+def test_kubectl_prints_the_server_side_table_of_namespaces(fake_api: FakeApiServer) -> None:
+    fake_api.seed(_namespace("customer-a"))
+    result = kubectl(fake_api, "get", "ns")
+    assert result.returncode == 0, result.stderr
+    header, row = result.stdout.splitlines()
+    assert header.split() == ["NAME", "STATUS", "AGE"]
+    assert row.split()[:2] == ["customer-a", "Active"]
+    (listed,) = fake_api.faults.requests_for(verb="list", resource="namespaces")
+    assert "as=Table" in listed.headers["Accept"]
