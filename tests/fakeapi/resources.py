@@ -60,15 +60,17 @@ class Resource:
             entry["categories"] = list(self.categories)
         entries = [entry]
         if self.status:
-            entries.append(self._subresource("status", self.kind, ("get", "patch", "update")))
+            entries.append(
+                self._subresource("status", kind=self.kind, verbs=("get", "patch", "update"))
+            )
         if self.scalable:
-            scale = self._subresource("scale", "Scale", ("get", "patch", "update"))
+            scale = self._subresource("scale", kind="Scale", verbs=("get", "patch", "update"))
             # The scale client reads the Scale's own group and version from here.
             scale |= {"group": "autoscaling", "version": "v1"}
             entries.append(scale)
         return entries
 
-    def _subresource(self, name: str, kind: str, verbs: tuple[str, ...]) -> dict[str, Any]:
+    def _subresource(self, name: str, *, kind: str, verbs: tuple[str, ...]) -> dict[str, Any]:
         return {
             "name": f"{self.plural}/{name}",
             "singularName": "",
@@ -152,13 +154,13 @@ class Catalog:
     def remove(self, *resources: Resource) -> None:
         self._resources = [r for r in self._resources if r not in resources]
 
-    def find(self, group: str, version: str, plural: str) -> Resource | None:
+    def find(self, group: str, *, version: str, plural: str) -> Resource | None:
         for resource in self._resources:
             if (resource.group, resource.version, resource.plural) == (group, version, plural):
                 return resource
         return None
 
-    def by_kind(self, api_version: str, kind: str) -> Resource | None:
+    def by_kind(self, api_version: str, *, kind: str) -> Resource | None:
         for resource in self._resources:
             if (resource.api_version, resource.kind) == (api_version, kind):
                 return resource
@@ -173,5 +175,5 @@ class Catalog:
                 versions.append(resource.version)
         return groups
 
-    def in_group_version(self, group: str, version: str) -> list[Resource]:
+    def in_group_version(self, group: str, *, version: str) -> list[Resource]:
         return [r for r in self._resources if (r.group, r.version) == (group, version)]

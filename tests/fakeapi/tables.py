@@ -37,7 +37,7 @@ def wants_table(accept: str) -> bool:
 
 
 def table(
-    resource: Resource, objects: list[dict[str, Any]], *, metadata: dict[str, Any], full: bool
+    resource: Resource, *, objects: list[dict[str, Any]], metadata: dict[str, Any], full: bool
 ) -> dict[str, Any]:
     """The objects as a meta.k8s.io/v1 Table; rows carry metadata, or the object if `full`."""
     columns = [NAME, STATUS, AGE] if resource.plural == "namespaces" else [NAME, AGE]
@@ -46,12 +46,12 @@ def table(
         "apiVersion": "meta.k8s.io/v1",
         "metadata": metadata,
         "columnDefinitions": columns,
-        "rows": [_row(resource, obj, columns=columns, full=full) for obj in objects],
+        "rows": [_row(resource, obj=obj, columns=columns, full=full) for obj in objects],
     }
 
 
 def _row(
-    resource: Resource, obj: dict[str, Any], *, columns: list[dict[str, Any]], full: bool
+    resource: Resource, *, obj: dict[str, Any], columns: list[dict[str, Any]], full: bool
 ) -> dict[str, Any]:
     cells = {
         "Name": obj["metadata"]["name"],

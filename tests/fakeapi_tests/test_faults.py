@@ -82,7 +82,7 @@ async def test_the_request_log_shows_what_a_client_sent(fake_api: FakeApiServer)
     )
     assert request.dry_run
     assert request.query["propagationPolicy"] == "Background"
-    assert fake_api.get("configmaps", "c", namespace="a")
+    assert fake_api.get("configmaps", name="c", namespace="a")
 
 
 async def test_a_client_sees_the_retry_after_of_a_throttled_create(
@@ -97,7 +97,7 @@ async def test_a_client_sees_the_retry_after_of_a_throttled_create(
     assert raised.value.headers is not None
     assert raised.value.headers["Retry-After"] == "1"
     with pytest.raises(ApiError, match="not found"):
-        fake_api.get("configmaps", "c", namespace="a")
+        fake_api.get("configmaps", name="c", namespace="a")
 
 
 def test_kubectl_reports_an_rbac_denial_as_forbidden(fake_api: FakeApiServer) -> None:

@@ -69,7 +69,7 @@ def test_kubectl_apply_creates_objects_then_patches_what_changed(fake_api: FakeA
     patched = kubectl(fake_api, "apply", "--validate=false", "-f", str(manifest))
     assert patched.returncode == 0, patched.stderr
     assert "deployment.apps/web configured" in patched.stdout
-    containers = fake_api.get("deployments", "web", namespace="demo", group="apps")["spec"][
+    containers = fake_api.get("deployments", name="web", namespace="demo", group="apps")["spec"][
         "template"
     ]["spec"]["containers"]
     assert [(c["name"], c["image"]) for c in containers] == [
@@ -86,7 +86,7 @@ def test_kubectl_labels_a_namespace_with_a_merge_patch(fake_api: FakeApiServer) 
     fake_api.seed(_namespace("customer-a", tier="enterprise"))
     result = kubectl(fake_api, "label", "ns", "customer-a", "monitoring.dedicated=true")
     assert result.returncode == 0, result.stderr
-    assert fake_api.get("namespaces", "customer-a")["metadata"]["labels"] == {
+    assert fake_api.get("namespaces", name="customer-a")["metadata"]["labels"] == {
         "tier": "enterprise",
         "monitoring.dedicated": "true",
         "kubernetes.io/metadata.name": "customer-a",
@@ -104,7 +104,8 @@ def test_kubectl_scales_a_deployment_through_its_scale_subresource(
     result = kubectl(fake_api, "scale", "deploy", "web", "-n", "demo", "--replicas=0")
     assert result.returncode == 0, result.stderr
     assert (
-        fake_api.get("deployments", "web", namespace="demo", group="apps")["spec"]["replicas"] == 0
+        fake_api.get("deployments", name="web", namespace="demo", group="apps")["spec"]["replicas"]
+        == 0
     )
     assert fake_api.faults.requests_for(verb="patch", resource="deployments/scale")
 
@@ -155,7 +156,8 @@ def test_kubectl_server_side_apply_creates_then_updates(fake_api: FakeApiServer)
     assert result.returncode == 0, result.stderr
     assert "deployment.apps/web serverside-applied" in result.stdout
     assert (
-        fake_api.get("deployments", "web", namespace="demo", group="apps")["spec"]["replicas"] == 2
+        fake_api.get("deployments", name="web", namespace="demo", group="apps")["spec"]["replicas"]
+        == 2
     )
     applied = fake_api.faults.requests_for(verb="patch", resource="deployments")
     assert {r.headers["Content-Type"] for r in applied} == {"application/apply-patch+yaml"}

@@ -169,7 +169,7 @@ async def test_dry_run_writes_change_nothing(fake_api: FakeApiServer) -> None:
     assert code == 200
     assert fake_api.store.resource_version == before
     assert (
-        fake_api.get("deployments", "mqtt", namespace="customer-a", group="apps")["spec"][
+        fake_api.get("deployments", name="mqtt", namespace="customer-a", group="apps")["spec"][
             "replicas"
         ]
         == 1
@@ -230,7 +230,7 @@ async def test_orphan_propagation_leaves_dependents_without_their_owner(
     fake_api.seed(replica_set)
     options = {"propagationPolicy": "Orphan"}
     assert (await call(fake_api, "DELETE", f"{DEPLOYMENTS}/mqtt", body=options))[0] == 200
-    orphan = fake_api.get("replicasets", "mqtt-1", namespace="customer-a", group="apps")
+    orphan = fake_api.get("replicasets", name="mqtt-1", namespace="customer-a", group="apps")
     assert orphan["metadata"]["ownerReferences"] == []
 
 
