@@ -72,7 +72,7 @@ async def _handle(request: web.Request) -> web.StreamResponse:
         namespace=target.namespace if target else None,
         name=target.name if target else None,
         headers={h: request.headers[h] for h in INTERESTING_HEADERS if h in request.headers},
-        body=_try_decode(raw, request.content_type),
+        body=_try_decode(raw, content_type=request.content_type),
     )
     fault = state.faults.take(recorded)
     try:
@@ -119,7 +119,8 @@ async def _dispatch(
         verb=verb,
         query=query,
         content_type=request.content_type,
-        body=_decode(raw, request.content_type),
+        body=_decode(raw, content_type=request.content_type),
+        accept=request.headers.get("Accept", "application/json"),
     )
     code, body = verbs.answer(call)
     return web.json_response(body, status=code, dumps=_compact)
@@ -155,7 +156,7 @@ def _compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _decode(raw: bytes, content_type: str) -> Any:
+def _decode(raw: bytes, *, content_type: str) -> Any:
     if not raw:
         return None
     if content_type not in READABLE:
@@ -174,8 +175,8 @@ def _decode(raw: bytes, content_type: str) -> Any:
         raise bad_request(f"the body of the request could not be decoded: {error}") from None
 
 
-def _try_decode(raw: bytes, content_type: str) -> Any:
+def _try_decode(raw: bytes, *, content_type: str) -> Any:
     try:
-        return _decode(raw, content_type)
+        return _decode(raw, content_type=content_type)
     except ApiError:
         return raw

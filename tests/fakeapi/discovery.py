@@ -35,7 +35,9 @@ def document(path: str, *, catalog: Catalog, address: str) -> dict[str, Any] | N
         ("apis",): {
             "kind": "APIGroupList",
             "apiVersion": "v1",
-            "groups": [_group(name, versions) for name, versions in groups.items() if name],
+            "groups": [
+                _group(name, versions=versions) for name, versions in groups.items() if name
+            ],
         },
     }
     if tuple(parts) in fixed:
@@ -43,13 +45,15 @@ def document(path: str, *, catalog: Catalog, address: str) -> dict[str, Any] | N
     if parts == ["api", "v1"]:
         return _resource_list(catalog, group="", version="v1")
     if len(parts) == 2 and parts[0] == "apis" and parts[1] in groups and parts[1]:
-        return {"kind": "APIGroup", "apiVersion": "v1"} | _group(parts[1], groups[parts[1]])
+        return {"kind": "APIGroup", "apiVersion": "v1"} | _group(
+            parts[1], versions=groups[parts[1]]
+        )
     if len(parts) == 3 and parts[0] == "apis" and parts[2] in groups.get(parts[1], []):
         return _resource_list(catalog, group=parts[1], version=parts[2])
     return None
 
 
-def _group(name: str, versions: list[str]) -> dict[str, Any]:
+def _group(name: str, *, versions: list[str]) -> dict[str, Any]:
     listed = [{"groupVersion": f"{name}/{version}", "version": version} for version in versions]
     return {"name": name, "versions": listed, "preferredVersion": listed[0]}
 
@@ -57,7 +61,7 @@ def _group(name: str, versions: list[str]) -> dict[str, Any]:
 def _resource_list(catalog: Catalog, *, group: str, version: str) -> dict[str, Any]:
     resources = [
         entry
-        for resource in catalog.in_group_version(group, version)
+        for resource in catalog.in_group_version(group, version=version)
         for entry in resource.discovery_entries()
     ]
     document = {

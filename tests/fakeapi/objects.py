@@ -27,7 +27,7 @@ def key(obj: dict[str, Any]) -> tuple[str, str]:
 
 
 def prepare_create(
-    resource: Resource, obj: dict[str, Any], *, namespace: str | None
+    resource: Resource, *, obj: dict[str, Any], namespace: str | None
 ) -> dict[str, Any]:
     """Fill in what a create gets from the server; the caller assigns resourceVersion."""
     metadata = obj.setdefault("metadata", {})
@@ -37,7 +37,9 @@ def prepare_create(
     name = metadata.get("name")
     if not name:
         raise invalid(
-            resource, "", "metadata.name: Required value: name or generateName is required"
+            resource,
+            name="",
+            message="metadata.name: Required value: name or generateName is required",
         )
     if resource.namespaced:
         given = metadata.get("namespace")
@@ -68,6 +70,7 @@ def apply_defaults(resource: Resource, obj: dict[str, Any]) -> None:
     if resource.plural == "namespaces":
         metadata.setdefault("labels", {})
         metadata["labels"][NAME_LABEL] = metadata["name"]
+        obj.setdefault("status", {"phase": "Active"})
     if resource.plural in REPLICATED:
         spec = obj.setdefault("spec", {})
         if spec.get("replicas") is None:
@@ -75,7 +78,7 @@ def apply_defaults(resource: Resource, obj: dict[str, Any]) -> None:
 
 
 def prepare_update(
-    resource: Resource, obj: dict[str, Any], old: dict[str, Any], *, part: str
+    resource: Resource, *, obj: dict[str, Any], old: dict[str, Any], part: str
 ) -> dict[str, Any]:
     """Merge an update into the stored object: what the client may change through `part`.
 

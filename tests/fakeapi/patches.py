@@ -31,7 +31,7 @@ MERGE_KEYS = {
 }
 
 
-def merge_patch(target: Any, patch: Any) -> Any:
+def merge_patch(target: Any, *, patch: Any) -> Any:
     """RFC 7386: objects merge, `null` removes, everything else replaces."""
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
@@ -40,11 +40,11 @@ def merge_patch(target: Any, patch: Any) -> Any:
         if value is None:
             result.pop(key, None)
         else:
-            result[key] = merge_patch(result.get(key), value)
+            result[key] = merge_patch(result.get(key), patch=value)
     return result
 
 
-def strategic_merge_patch(target: Any, patch: Any) -> Any:
+def strategic_merge_patch(target: Any, *, patch: Any) -> Any:
     """Merge semantics, with keyed lists merged by their key and `$` directives honoured."""
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
@@ -57,13 +57,13 @@ def strategic_merge_patch(target: Any, patch: Any) -> Any:
         if value is None:
             result.pop(key, None)
         elif isinstance(value, list) and key in MERGE_KEYS and isinstance(result.get(key), list):
-            result[key] = _merge_list(result[key], value, key=MERGE_KEYS[key])
+            result[key] = _merge_list(result[key], patch=value, key=MERGE_KEYS[key])
         else:
-            result[key] = strategic_merge_patch(result.get(key), value)
+            result[key] = strategic_merge_patch(result.get(key), patch=value)
     return result
 
 
-def _merge_list(current: list[Any], patch: list[Any], *, key: str) -> list[Any]:
+def _merge_list(current: list[Any], *, patch: list[Any], key: str) -> list[Any]:
     merged = [copy.deepcopy(item) for item in current]
     for item in patch:
         if not isinstance(item, dict) or key not in item:
@@ -81,9 +81,9 @@ def _merge_list(current: list[Any], patch: list[Any], *, key: str) -> list[Any]:
             if index is not None:
                 del merged[index]
         elif index is None:
-            merged.append(strategic_merge_patch({}, item))
+            merged.append(strategic_merge_patch({}, patch=item))
         else:
-            merged[index] = strategic_merge_patch(merged[index], item)
+            merged[index] = strategic_merge_patch(merged[index], patch=item)
     return merged
 
 
@@ -95,7 +95,7 @@ def _pointer(path: str) -> list[str]:
     return [part.replace("~1", "/").replace("~0", "~") for part in path[1:].split("/")]
 
 
-def _parent(doc: Any, parts: list[str]) -> tuple[Any, str]:
+def _parent(doc: Any, *, parts: list[str]) -> tuple[Any, str]:
     node = doc
     for part in parts[:-1]:
         try:
@@ -105,19 +105,19 @@ def _parent(doc: Any, parts: list[str]) -> tuple[Any, str]:
     return node, parts[-1]
 
 
-def _get(doc: Any, parts: list[str]) -> Any:
+def _get(doc: Any, *, parts: list[str]) -> Any:
     if not parts:
         return doc
-    parent, last = _parent(doc, parts)
+    parent, last = _parent(doc, parts=parts)
     try:
         return parent[int(last)] if isinstance(parent, list) else parent[last]
     except (KeyError, IndexError, ValueError, TypeError):
         raise bad_request(f"json patch: path /{'/'.join(parts)} does not exist") from None
 
 
-def _remove(doc: Any, parts: list[str]) -> Any:
-    value = _get(doc, parts)
-    parent, last = _parent(doc, parts)
+def _remove(doc: Any, *, parts: list[str]) -> Any:
+    value = _get(doc, parts=parts)
+    parent, last = _parent(doc, parts=parts)
     if isinstance(parent, list):
         del parent[int(last)]
     else:
@@ -125,10 +125,10 @@ def _remove(doc: Any, parts: list[str]) -> Any:
     return value
 
 
-def _add(doc: Any, parts: list[str], value: Any) -> Any:
+def _add(doc: Any, *, parts: list[str], value: Any) -> Any:
     if not parts:
         return value
-    parent, last = _parent(doc, parts)
+    parent, last = _parent(doc, parts=parts)
     if isinstance(parent, list):
         parent.insert(len(parent) if last == "-" else int(last), value)
     elif isinstance(parent, dict):
@@ -138,7 +138,7 @@ def _add(doc: Any, parts: list[str], value: Any) -> Any:
     return doc
 
 
-def json_patch(target: Any, operations: Any) -> Any:
+def json_patch(target: Any, *, operations: Any) -> Any:
     """RFC 6902, including `test`, whose failure the API answers with 422."""
     if not isinstance(operations, list):
         raise bad_request("json patch must be a list of operations")
@@ -147,18 +147,22 @@ def json_patch(target: Any, operations: Any) -> Any:
         op, parts = operation.get("op"), _pointer(operation.get("path", ""))
         if op in {"add", "replace"}:
             if op == "replace":
-                _get(doc, parts)
+                _get(doc, parts=parts)
                 if parts:
-                    _remove(doc, parts)
-            doc = _add(doc, parts, copy.deepcopy(operation.get("value")))
+                    _remove(doc, parts=parts)
+            doc = _add(doc, parts=parts, value=copy.deepcopy(operation.get("value")))
         elif op == "remove":
-            _remove(doc, parts)
+            _remove(doc, parts=parts)
         elif op in {"move", "copy"}:
             source = _pointer(operation.get("from", ""))
-            value = _remove(doc, source) if op == "move" else copy.deepcopy(_get(doc, source))
-            doc = _add(doc, parts, value)
+            value = (
+                _remove(doc, parts=source)
+                if op == "move"
+                else copy.deepcopy(_get(doc, parts=source))
+            )
+            doc = _add(doc, parts=parts, value=value)
         elif op == "test":
-            if _get(doc, parts) != operation.get("value"):
+            if _get(doc, parts=parts) != operation.get("value"):
                 raise ApiError(
                     422,
                     reason="Invalid",
@@ -170,14 +174,14 @@ def json_patch(target: Any, operations: Any) -> Any:
     return doc
 
 
-def apply_patch(target: dict[str, Any], content_type: str, body: Any) -> Any:
+def apply_patch(target: dict[str, Any], *, content_type: str, body: Any) -> Any:
     """The patched object for one of the patch content types, or 415 for an unknown one."""
     if content_type == MERGE:
-        return merge_patch(target, body)
+        return merge_patch(target, patch=body)
     if content_type in {STRATEGIC, APPLY}:
-        return strategic_merge_patch(target, body)
+        return strategic_merge_patch(target, patch=body)
     if content_type == JSON_PATCH:
-        return json_patch(target, body)
+        return json_patch(target, operations=body)
     raise ApiError(
         415,
         reason="UnsupportedMediaType",

@@ -60,15 +60,17 @@ class Resource:
             entry["categories"] = list(self.categories)
         entries = [entry]
         if self.status:
-            entries.append(self._subresource("status", self.kind, ("get", "patch", "update")))
+            entries.append(
+                self._subresource("status", kind=self.kind, verbs=("get", "patch", "update"))
+            )
         if self.scalable:
-            scale = self._subresource("scale", "Scale", ("get", "patch", "update"))
+            scale = self._subresource("scale", kind="Scale", verbs=("get", "patch", "update"))
             # The scale client reads the Scale's own group and version from here.
             scale |= {"group": "autoscaling", "version": "v1"}
             entries.append(scale)
         return entries
 
-    def _subresource(self, name: str, kind: str, verbs: tuple[str, ...]) -> dict[str, Any]:
+    def _subresource(self, name: str, *, kind: str, verbs: tuple[str, ...]) -> dict[str, Any]:
         return {
             "name": f"{self.plural}/{name}",
             "singularName": "",
@@ -84,6 +86,7 @@ CORE = (
     Resource("", "v1", "services", "Service", short_names=("svc",), categories=("all",)),
     Resource("", "v1", "replicationcontrollers", "ReplicationController", short_names=("rc",)),
     Resource("", "v1", "configmaps", "ConfigMap", short_names=("cm",), status=False),
+    Resource("", "v1", "secrets", "Secret", status=False),
     Resource("", "v1", "events", "Event", short_names=("ev",), status=False),
 )
 APPS = tuple(
@@ -101,6 +104,8 @@ BATCH = (
 )
 OTHERS = (
     Resource("coordination.k8s.io", "v1", "leases", "Lease", status=False),
+    # Kept apart from core v1 Events (the real server converts between the two).
+    Resource("events.k8s.io", "v1", "events", "Event", short_names=("ev",), status=False),
     Resource(
         "admissionregistration.k8s.io",
         "v1",
@@ -141,19 +146,21 @@ class Catalog:
     def __init__(self, resources: tuple[Resource, ...] = DEFAULT_RESOURCES) -> None:
         self._resources = list(resources)
 
+    # Tests switch resources on and off while the server reads the list from its own
+    # thread: a new list is built and swapped in, never changed in place.
     def add(self, *resources: Resource) -> None:
-        self._resources.extend(r for r in resources if r not in self._resources)
+        self._resources = self._resources + [r for r in resources if r not in self._resources]
 
     def remove(self, *resources: Resource) -> None:
         self._resources = [r for r in self._resources if r not in resources]
 
-    def find(self, group: str, version: str, plural: str) -> Resource | None:
+    def find(self, group: str, *, version: str, plural: str) -> Resource | None:
         for resource in self._resources:
             if (resource.group, resource.version, resource.plural) == (group, version, plural):
                 return resource
         return None
 
-    def by_kind(self, api_version: str, kind: str) -> Resource | None:
+    def by_kind(self, api_version: str, *, kind: str) -> Resource | None:
         for resource in self._resources:
             if (resource.api_version, resource.kind) == (api_version, kind):
                 return resource
@@ -168,5 +175,5 @@ class Catalog:
                 versions.append(resource.version)
         return groups
 
-    def in_group_version(self, group: str, version: str) -> list[Resource]:
+    def in_group_version(self, group: str, *, version: str) -> list[Resource]:
         return [r for r in self._resources if (r.group, r.version) == (group, version)]

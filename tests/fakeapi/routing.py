@@ -41,10 +41,10 @@ def parse(path: str, *, catalog: Catalog) -> Target | None:
         return None
     namespace = None
     if rest[0] == "namespaces" and len(rest) >= 3:
-        inner = catalog.find(group, version, rest[2])
+        inner = catalog.find(group, version=version, plural=rest[2])
         if inner is not None and inner.namespaced:
             namespace, rest = rest[1], rest[2:]
-    resource = catalog.find(group, version, rest[0])
+    resource = catalog.find(group, version=version, plural=rest[0])
     if resource is None or len(rest) > 3:
         return None
     name = rest[1] if len(rest) > 1 else None

@@ -31,20 +31,20 @@ def expand(document: Any) -> Iterator[Obj]:
         yield document
 
 
-def seed(store: Store, objects: Iterable[Obj]) -> list[Obj]:
+def seed(store: Store, *, objects: Iterable[Obj]) -> list[Obj]:
     """Store the objects, Namespaces first; an unserved kind is a mistake in the test."""
     ordered = sorted(objects, key=lambda obj: obj.get("kind") != "Namespace")
     stored = []
     for obj in ordered:
-        resource = store.catalog.by_kind(str(obj.get("apiVersion")), str(obj.get("kind")))
+        resource = store.catalog.by_kind(str(obj.get("apiVersion")), kind=str(obj.get("kind")))
         if resource is None:
             raise ValueError(
                 f"the fake API server does not serve {obj.get('apiVersion')} {obj.get('kind')}"
                 " (monitors must be enabled first)"
             )
-        stored.append(store.put(resource, obj))
+        stored.append(store.put(resource, obj=obj))
     return stored
 
 
-def seed_file(store: Store, path: Path) -> list[Obj]:
-    return seed(store, documents(path.read_text(encoding="utf-8")))
+def seed_file(store: Store, *, path: Path) -> list[Obj]:
+    return seed(store, objects=documents(path.read_text(encoding="utf-8")))

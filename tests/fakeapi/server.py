@@ -19,7 +19,7 @@ from aiohttp import web
 from tests.fakeapi import seeding
 from tests.fakeapi.app import State, make_app
 from tests.fakeapi.faults import Fault, Faults, RecordedRequest
-from tests.fakeapi.resources import MONITORS, Catalog
+from tests.fakeapi.resources import MONITORS, Catalog, Resource
 from tests.fakeapi.store import Obj, Store
 from tests.fakeapi.watches import Watches
 
@@ -126,21 +126,29 @@ class FakeApiServer:
 
     def seed(self, *objects: Obj) -> list[Obj]:
         """Store objects (or `kind: List` documents) as they are, namespaces first."""
-        return seeding.seed(self.store, (o for doc in objects for o in seeding.expand(doc)))
+        return seeding.seed(self.store, objects=(o for doc in objects for o in seeding.expand(doc)))
 
     def seed_file(self, path: Path) -> list[Obj]:
-        return seeding.seed_file(self.store, path)
+        return seeding.seed_file(self.store, path=path)
 
-    def get(self, plural: str, name: str, *, namespace: str | None = None, group: str = "") -> Obj:
+    def get(self, plural: str, *, name: str, namespace: str | None = None, group: str = "") -> Obj:
         """An object straight from the store, bypassing HTTP, faults and the log."""
-        version = "v1" if not group else self._version_of(group)
-        resource = self.catalog.find(group, version, plural)
+        return self.store.get(self._resource(plural, group=group), namespace=namespace, name=name)
+
+    def delete(
+        self, plural: str, *, name: str, namespace: str | None = None, group: str = ""
+    ) -> Obj:
+        """Delete straight in the store (dependents follow), as another client would."""
+        return self.store.delete(
+            self._resource(plural, group=group), namespace=namespace, name=name
+        )
+
+    def _resource(self, plural: str, *, group: str) -> Resource:
+        version = self.catalog.group_versions().get(group, ["v1"])[0]
+        resource = self.catalog.find(group, version=version, plural=plural)
         if resource is None:
             raise KeyError(f"{plural} in group {group!r} is not served")
-        return self.store.get(resource, namespace=namespace, name=name)
-
-    def _version_of(self, group: str) -> str:
-        return self.catalog.group_versions().get(group, ["v1"])[0]
+        return resource
 
     def enable_monitors(self) -> None:
         """Serve ServiceMonitor and PodMonitor, as once the Prometheus Operator is installed."""

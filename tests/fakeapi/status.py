@@ -45,19 +45,20 @@ class ApiError(Exception):
         return body
 
 
-def _details(resource: Resource, name: str) -> dict[str, Any]:
+def _details(resource: Resource, *, name: str) -> dict[str, Any]:
     details: dict[str, Any] = {"name": name, "kind": resource.plural}
     if resource.group:
         details["group"] = resource.group
     return details
 
 
-def _about(code: int, reason: str, resource: Resource, name: str, message: str) -> ApiError:
-    return ApiError(code, reason=reason, message=message, details=_details(resource, name))
+def _about(code: int, *, reason: str, resource: Resource, name: str, message: str) -> ApiError:
+    return ApiError(code, reason=reason, message=message, details=_details(resource, name=name))
 
 
-def not_found(resource: Resource, name: str) -> ApiError:
-    return _about(404, "NotFound", resource, name, f'{resource.qualified} "{name}" not found')
+def not_found(resource: Resource, *, name: str) -> ApiError:
+    message = f'{resource.qualified} "{name}" not found'
+    return _about(404, reason="NotFound", resource=resource, name=name, message=message)
 
 
 def no_such_path() -> ApiError:
@@ -69,21 +70,21 @@ def no_such_path() -> ApiError:
     )
 
 
-def already_exists(resource: Resource, name: str) -> ApiError:
+def already_exists(resource: Resource, *, name: str) -> ApiError:
     message = f'{resource.qualified} "{name}" already exists'
-    return _about(409, "AlreadyExists", resource, name, message)
+    return _about(409, reason="AlreadyExists", resource=resource, name=name, message=message)
 
 
-def conflict(resource: Resource, name: str, why: str) -> ApiError:
+def conflict(resource: Resource, *, name: str, why: str) -> ApiError:
     message = f'Operation cannot be fulfilled on {resource.qualified} "{name}": {why}'
-    return _about(409, "Conflict", resource, name, message)
+    return _about(409, reason="Conflict", resource=resource, name=name, message=message)
 
 
-def stale(resource: Resource, name: str) -> ApiError:
+def stale(resource: Resource, *, name: str) -> ApiError:
     return conflict(
         resource,
-        name,
-        "the object has been modified; please apply your changes to the latest version "
+        name=name,
+        why="the object has been modified; please apply your changes to the latest version "
         "and try again",
     )
 
@@ -97,12 +98,12 @@ def bad_request(message: str) -> ApiError:
     return ApiError(400, reason="BadRequest", message=message)
 
 
-def invalid(resource: Resource, name: str, message: str) -> ApiError:
+def invalid(resource: Resource, *, name: str, message: str) -> ApiError:
     return ApiError(
         422,
         reason="Invalid",
         message=f'{resource.kind}.{resource.group or "core"} "{name}" is invalid: {message}',
-        details=_details(resource, name) | {"kind": resource.kind},
+        details=_details(resource, name=name) | {"kind": resource.kind},
     )
 
 
@@ -127,7 +128,7 @@ def forbidden(resource: Resource, *, verb: str, namespace: str | None, name: str
         f'{subject} is forbidden: User "system:serviceaccount:tiergate:tiergate" '
         f'cannot {verb} resource "{resource.plural}" in API group "{resource.group}" {scope}'
     )
-    return ApiError(403, reason="Forbidden", message=message, details=_details(resource, name))
+    return ApiError(403, reason="Forbidden", message=message, details=_details(resource, name=name))
 
 
 def by_code(code: int, *, retry_after: int | None = None) -> ApiError:

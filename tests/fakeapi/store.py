@@ -62,11 +62,11 @@ class Store:
         return self._objects.setdefault(resource, {})
 
     def _namespaces(self) -> Resource:
-        found = self.catalog.find("", "v1", "namespaces")
+        found = self.catalog.find("", version="v1", plural="namespaces")
         assert found is not None, "the catalog always serves namespaces"
         return found
 
-    def _record(self, kind: str, resource: Resource, obj: Obj, old: Obj | None) -> Obj:
+    def _record(self, kind: str, *, resource: Resource, obj: Obj, old: Obj | None) -> Obj:
         """Give the write the next resourceVersion, keep it, tell the watchers."""
         self._rv += 1
         obj["metadata"]["resourceVersion"] = str(self._rv)
@@ -85,7 +85,7 @@ class Store:
         with self._lock:
             found = self._bucket(resource).get((namespace or "", name))
             if found is None:
-                raise not_found(resource, name)
+                raise not_found(resource, name=name)
             return copy.deepcopy(found)
 
     def list(
@@ -108,7 +108,7 @@ class Store:
                 start = position.start
             candidates = [
                 obj
-                for k, obj in sorted(self._bucket(resource).items())
+                for k, obj in sorted(self._state_at(resource, rv).items())
                 if (namespace is None or k[0] == namespace) and (not continue_token or k > start)
             ]
             matching = [copy.deepcopy(obj) for obj in candidates if where(obj)]
@@ -118,26 +118,41 @@ class Store:
             token = paging.encode(paging.Position(rv, objects.key(page[-1]), self._epoch))
             return Page(page, rv, token, len(matching) - limit)
 
+    def _state_at(self, resource: Resource, rv: int) -> dict[tuple[str, str], Obj]:
+        """The objects as they were at `rv`, so every page of a list shows one moment,
+        as etcd serves continued lists from the first page's revision."""
+        state = dict(self._bucket(resource))
+        for event in reversed(self._history):
+            if event.rv <= rv:
+                break
+            if event.resource != resource:
+                continue
+            if event.type == "ADDED":
+                state.pop(objects.key(event.obj), None)
+            elif event.old is not None:
+                state[objects.key(event.old)] = event.old
+        return state
+
     def create(
-        self, resource: Resource, obj: Obj, *, namespace: str | None, dry_run: bool = False
+        self, resource: Resource, *, obj: Obj, namespace: str | None, dry_run: bool = False
     ) -> Obj:
         with self._lock:
-            obj = objects.prepare_create(resource, obj, namespace=namespace)
+            obj = objects.prepare_create(resource, obj=obj, namespace=namespace)
             if resource.namespaced:
                 namespace = obj["metadata"]["namespace"]
                 if (("", namespace)) not in self._bucket(self._namespaces()):
-                    raise not_found(self._namespaces(), namespace)
+                    raise not_found(self._namespaces(), name=namespace)
             if objects.key(obj) in self._bucket(resource):
-                raise already_exists(resource, obj["metadata"]["name"])
+                raise already_exists(resource, name=obj["metadata"]["name"])
             if dry_run:
                 return obj
-            return self._record("ADDED", resource, obj, None)
+            return self._record("ADDED", resource=resource, obj=obj, old=None)
 
     def update(
         self,
         resource: Resource,
-        obj: Obj,
         *,
+        obj: Obj,
         namespace: str | None,
         name: str,
         part: str = "main",
@@ -148,14 +163,16 @@ class Store:
             old = self.get(resource, namespace=namespace, name=name)
             given = (obj.get("metadata") or {}).get("resourceVersion")
             if given and given != old["metadata"]["resourceVersion"]:
-                raise stale(resource, name)
-            new = objects.prepare_update(resource, obj, old, part=part)
+                raise stale(resource, name=name)
+            new = objects.prepare_update(resource, obj=obj, old=old, part=part)
             new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
             if new == old or dry_run:
                 return new
             if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
-                return self._record("DELETED", resource, new, old)
-            return self._record("MODIFIED", resource, new, old)
+                deleted = self._record("DELETED", resource=resource, obj=new, old=old)
+                self._delete_dependents(resource, deleted, propagation="Background")
+                return deleted
+            return self._record("MODIFIED", resource=resource, obj=new, old=old)
 
     def delete(
         self,
@@ -170,26 +187,26 @@ class Store:
         """Delete now, or mark as deleting while finalizers remain; dependents follow."""
         with self._lock:
             old = self.get(resource, namespace=namespace, name=name)
-            self._check_preconditions(resource, old, preconditions or {})
+            self._check_preconditions(resource, old=old, wanted=preconditions or {})
             if dry_run:
                 return old
             if old["metadata"].get("finalizers"):
                 new = copy.deepcopy(old)
                 new["metadata"].setdefault("deletionTimestamp", objects.now())
                 new["metadata"]["deletionGracePeriodSeconds"] = 0
-                return self._record("MODIFIED", resource, new, old)
-            deleted = self._record("DELETED", resource, copy.deepcopy(old), old)
+                return self._record("MODIFIED", resource=resource, obj=new, old=old)
+            deleted = self._record("DELETED", resource=resource, obj=copy.deepcopy(old), old=old)
             self._delete_dependents(resource, deleted, propagation=propagation)
             return deleted
 
-    def _check_preconditions(self, resource: Resource, old: Obj, wanted: dict[str, Any]) -> None:
+    def _check_preconditions(self, resource: Resource, *, old: Obj, wanted: dict[str, Any]) -> None:
         name, metadata = old["metadata"]["name"], old["metadata"]
         for field, label in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):
             if wanted.get(field) and wanted[field] != metadata.get(field):
                 raise conflict(
                     resource,
-                    name,
-                    f"Precondition failed: {label} in precondition: {wanted[field]}, "
+                    name=name,
+                    why=f"Precondition failed: {label} in precondition: {wanted[field]}, "
                     f"{label} in object meta: {metadata.get(field)}",
                 )
 
@@ -207,14 +224,14 @@ class Store:
                 orphan["metadata"]["ownerReferences"] = [
                     ref for ref in metadata["ownerReferences"] if ref.get("uid") != uid
                 ]
-                self._record("MODIFIED", other, orphan, obj)
+                self._record("MODIFIED", resource=other, obj=orphan, old=obj)
 
     def _all(self) -> Iterator[tuple[Resource, Obj]]:
         for resource, bucket in list(self._objects.items()):
             for obj in list(bucket.values()):
                 yield resource, obj
 
-    def put(self, resource: Resource, obj: Obj) -> Obj:
+    def put(self, resource: Resource, *, obj: Obj) -> Obj:
         """Store an object as given (a seed): keeps uid and timestamps, takes a new version."""
         with self._lock:
             obj = copy.deepcopy(obj)
@@ -227,7 +244,7 @@ class Store:
                 metadata.setdefault("namespace", "default")
             objects.apply_defaults(resource, obj)
             old = self._bucket(resource).get(objects.key(obj))
-            return self._record("MODIFIED" if old else "ADDED", resource, obj, old)
+            return self._record("MODIFIED" if old else "ADDED", resource=resource, obj=obj, old=old)
 
     def watch(
         self, resource: Resource, *, since: int | None, subscriber: Subscriber

@@ -8,7 +8,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fakeapi import patches
+from tests.fakeapi import patches, tables
 from tests.fakeapi.routing import Target
 from tests.fakeapi.selectors import selection
 from tests.fakeapi.status import ApiError, bad_request, method_not_allowed, no_such_path
@@ -27,6 +27,7 @@ class Call:
     query: dict[str, str]
     content_type: str
     body: Any
+    accept: str = "application/json"
 
     @property
     def dry_run(self) -> bool:
@@ -68,7 +69,16 @@ def _name(call: Call) -> str:
 
 def _get(call: Call) -> Answer:
     obj = call.store.get(call.target.resource, namespace=call.target.namespace, name=_name(call))
-    return 200, scale_of(obj) if call.target.subresource == "scale" else obj
+    if call.target.subresource == "scale":
+        return 200, scale_of(obj)
+    if tables.wants_table(call.accept):
+        return 200, _table(call, objects=[obj], metadata={})
+    return 200, obj
+
+
+def _table(call: Call, *, objects: list[Obj], metadata: dict[str, Any]) -> Obj:
+    full = call.query.get("includeObject") == "Object"
+    return tables.table(call.target.resource, objects=objects, metadata=metadata, full=full)
 
 
 def _list(call: Call) -> Answer:
@@ -89,6 +99,8 @@ def _list(call: Call) -> Answer:
         metadata["continue"] = page.continue_token
         if not call.query.get("labelSelector") and not call.query.get("fieldSelector"):
             metadata["remainingItemCount"] = page.remaining
+    if call.verb == "list" and tables.wants_table(call.accept):
+        return 200, _table(call, objects=page.items, metadata=metadata)
     items = page.items
     if not resource.custom:
         # Built-in types come back bare; clients copy kind and apiVersion from the List.
@@ -113,14 +125,14 @@ def _body(call: Call) -> Obj:
 def _create(call: Call) -> Answer:
     if call.target.name:
         raise method_not_allowed()
-    obj = _checked(call, _body(call))
+    obj = _checked(call, obj=_body(call))
     created = call.store.create(
-        call.target.resource, obj, namespace=call.target.namespace, dry_run=call.dry_run
+        call.target.resource, obj=obj, namespace=call.target.namespace, dry_run=call.dry_run
     )
     return 201, created
 
 
-def _checked(call: Call, obj: Obj) -> Obj:
+def _checked(call: Call, *, obj: Obj) -> Obj:
     resource = call.target.resource
     kind, api_version = obj.get("kind"), obj.get("apiVersion")
     if api_version not in {None, resource.api_version} or kind not in {None, resource.kind}:
@@ -136,21 +148,21 @@ def _checked(call: Call, obj: Obj) -> Obj:
 
 def _update(call: Call) -> Answer:
     if call.target.subresource == "scale":
-        return _write_scale(call, _body(call))
-    obj = _checked(call, _body(call))
+        return _write_scale(call, scale=_body(call))
+    obj = _checked(call, obj=_body(call))
     name = (obj.get("metadata") or {}).get("name")
     if name != call.target.name:
         raise bad_request(
             f"the name of the object ({name}) does not match the name on the URL "
             f"({call.target.name})"
         )
-    return 200, _store_update(call, obj)
+    return 200, _store_update(call, obj=obj)
 
 
-def _store_update(call: Call, obj: Obj) -> Obj:
+def _store_update(call: Call, *, obj: Obj) -> Obj:
     return call.store.update(
         call.target.resource,
-        obj,
+        obj=obj,
         namespace=call.target.namespace,
         name=_name(call),
         part="status" if call.target.subresource == "status" else "main",
@@ -166,13 +178,20 @@ def _patch(call: Call) -> Answer:
         if error.code != 404 or call.content_type != patches.APPLY or call.target.subresource:
             raise
         # Server-side apply creates what does not exist yet.
-        applied = _checked(call, _body(call))
+        applied = _checked(call, obj=_body(call))
         applied.setdefault("metadata", {})["name"] = _name(call)
-        return 201, call.store.create(resource, applied, namespace=namespace, dry_run=call.dry_run)
+        return 201, call.store.create(
+            resource, obj=applied, namespace=namespace, dry_run=call.dry_run
+        )
     if call.target.subresource == "scale":
-        return _write_scale(call, patches.apply_patch(scale_of(old), call.content_type, call.body))
-    patched = patches.apply_patch(old, call.content_type, call.body)
-    return 200, _store_update(call, _checked(call, patched))
+        return _write_scale(
+            call,
+            scale=patches.apply_patch(
+                scale_of(old), content_type=call.content_type, body=call.body
+            ),
+        )
+    patched = patches.apply_patch(old, content_type=call.content_type, body=call.body)
+    return 200, _store_update(call, obj=_checked(call, obj=patched))
 
 
 def _delete(call: Call) -> Answer:
@@ -223,7 +242,7 @@ def scale_of(obj: Obj) -> Obj:
     }
 
 
-def _write_scale(call: Call, scale: Any) -> Answer:
+def _write_scale(call: Call, *, scale: Any) -> Answer:
     resource, namespace = call.target.resource, call.target.namespace
     if not isinstance(scale, dict) or not isinstance(scale.get("spec"), dict):
         raise bad_request("the body of the request is not a Scale")
@@ -236,6 +255,6 @@ def _write_scale(call: Call, scale: Any) -> Answer:
         obj["metadata"]["resourceVersion"] = given
     obj["spec"]["replicas"] = replicas
     updated = call.store.update(
-        resource, obj, namespace=namespace, name=_name(call), dry_run=call.dry_run
+        resource, obj=obj, namespace=namespace, name=_name(call), dry_run=call.dry_run
     )
     return 200, scale_of(updated)

@@ -58,7 +58,7 @@ class Watches:
         try:
             seen, unsubscribe = store.watch(resource, since=since, subscriber=subscriber)
         except ApiError as error:
-            await _send(response, "ERROR", error.status())
+            await _send(response, kind="ERROR", obj=error.status())
             return response
         self._queues.add(queue)
         try:
@@ -99,7 +99,9 @@ class Watches:
         next_bookmark = loop.time() + self.bookmark_interval
         while (now := loop.time()) < deadline:
             if bookmarks and now >= next_bookmark:
-                await _send(response, "BOOKMARK", _bookmark(resource, seen, initial_end=False))
+                await _send(
+                    response, kind="BOOKMARK", obj=_bookmark(resource, rv=seen, initial_end=False)
+                )
                 next_bookmark = now + self.bookmark_interval
             wait = min(deadline, next_bookmark if bookmarks else deadline) - now
             try:
@@ -109,12 +111,14 @@ class Watches:
             if event is None:
                 return
             if event.type == "BOOKMARK":
-                await _send(response, "BOOKMARK", _bookmark(resource, seen, initial_end=True))
+                await _send(
+                    response, kind="BOOKMARK", obj=_bookmark(resource, rv=seen, initial_end=True)
+                )
                 continue
             seen = max(seen, event.rv)
             shown = _as_seen(event, namespace=namespace, wants=wants)
             if shown is not None:
-                await _send(response, shown, event.obj)
+                await _send(response, kind=shown, obj=event.obj)
 
 
 def _since(value: str) -> int | None:
@@ -141,14 +145,14 @@ def _as_seen(event: Event, *, namespace: str | None, wants: Predicate) -> str | 
     )
 
 
-def _bookmark(resource: Resource, rv: int, *, initial_end: bool) -> dict[str, Any]:
+def _bookmark(resource: Resource, *, rv: int, initial_end: bool) -> dict[str, Any]:
     metadata: dict[str, Any] = {"resourceVersion": str(rv)}
     if initial_end:
         metadata["annotations"] = {INITIAL_EVENTS_END: "true"}
     return {"kind": resource.kind, "apiVersion": resource.api_version, "metadata": metadata}
 
 
-async def _send(response: web.StreamResponse, kind: str, obj: dict[str, Any]) -> None:
+async def _send(response: web.StreamResponse, *, kind: str, obj: dict[str, Any]) -> None:
     await response.write(
         json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
     )

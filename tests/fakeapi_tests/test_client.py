@@ -58,6 +58,24 @@ async def test_a_paged_namespace_list_returns_every_namespace_once(
     assert len(fake_api.faults.requests_for(verb="list", resource="namespaces")) == 3
 
 
+async def test_later_pages_show_the_list_as_it_was_at_the_first(
+    fake_api: FakeApiServer,
+) -> None:
+    fake_api.seed(*(_namespace(f"customer-{n}") for n in (1, 2, 4)))
+    async with api_client(fake_api) as api:
+        core = client.CoreV1Api(api)
+        first = await core.list_namespace(limit=1)
+        fake_api.seed(_namespace("customer-3"))
+        fake_api.delete("namespaces", name="customer-4")
+        rest = await core.list_namespace(_continue=first.metadata._continue)
+    assert [item.metadata.name for item in first.items + rest.items] == [
+        "customer-1",
+        "customer-2",
+        "customer-4",
+    ]
+    assert rest.metadata.resource_version == first.metadata.resource_version
+
+
 async def test_list_items_come_without_kind_and_api_version_as_from_the_real_api(
     fake_api: FakeApiServer,
 ) -> None:
@@ -180,7 +198,7 @@ async def test_a_dry_run_create_is_answered_but_leaves_the_store_unchanged(
     assert created.metadata.uid
     assert fake_api.store.resource_version == before
     with pytest.raises(ApiError, match="not found"):
-        fake_api.get("deployments", "web", namespace="customer-a", group="apps")
+        fake_api.get("deployments", name="web", namespace="customer-a", group="apps")
     assert fake_api.requests[-1].dry_run
 
 
@@ -188,7 +206,7 @@ async def test_a_delete_with_a_stale_resource_version_precondition_is_a_conflict
     fake_api: FakeApiServer,
 ) -> None:
     fake_api.seed(_namespace("customer-a"), _deployment("web", "customer-a"))
-    stored = fake_api.get("deployments", "web", namespace="customer-a", group="apps")
+    stored = fake_api.get("deployments", name="web", namespace="customer-a", group="apps")
     async with api_client(fake_api) as api:
         apps = client.AppsV1Api(api)
         await apps.patch_namespaced_deployment("web", "customer-a", {"spec": {"replicas": 2}})
@@ -208,7 +226,7 @@ async def test_a_delete_with_a_stale_resource_version_precondition_is_a_conflict
     assert (status["reason"], status["code"]) == ("Conflict", 409)
     assert status["details"] == {"name": "web", "group": "apps", "kind": "deployments"}
     assert "Precondition failed: ResourceVersion in precondition" in status["message"]
-    assert fake_api.get("deployments", "web", namespace="customer-a", group="apps")
+    assert fake_api.get("deployments", name="web", namespace="customer-a", group="apps")
 
 
 async def test_creating_in_a_missing_namespace_is_not_found(fake_api: FakeApiServer) -> None:

@@ -69,7 +69,7 @@ def test_kubectl_apply_creates_objects_then_patches_what_changed(fake_api: FakeA
     patched = kubectl(fake_api, "apply", "--validate=false", "-f", str(manifest))
     assert patched.returncode == 0, patched.stderr
     assert "deployment.apps/web configured" in patched.stdout
-    containers = fake_api.get("deployments", "web", namespace="demo", group="apps")["spec"][
+    containers = fake_api.get("deployments", name="web", namespace="demo", group="apps")["spec"][
         "template"
     ]["spec"]["containers"]
     assert [(c["name"], c["image"]) for c in containers] == [
@@ -86,7 +86,7 @@ def test_kubectl_labels_a_namespace_with_a_merge_patch(fake_api: FakeApiServer) 
     fake_api.seed(_namespace("customer-a", tier="enterprise"))
     result = kubectl(fake_api, "label", "ns", "customer-a", "monitoring.dedicated=true")
     assert result.returncode == 0, result.stderr
-    assert fake_api.get("namespaces", "customer-a")["metadata"]["labels"] == {
+    assert fake_api.get("namespaces", name="customer-a")["metadata"]["labels"] == {
         "tier": "enterprise",
         "monitoring.dedicated": "true",
         "kubernetes.io/metadata.name": "customer-a",
@@ -104,7 +104,8 @@ def test_kubectl_scales_a_deployment_through_its_scale_subresource(
     result = kubectl(fake_api, "scale", "deploy", "web", "-n", "demo", "--replicas=0")
     assert result.returncode == 0, result.stderr
     assert (
-        fake_api.get("deployments", "web", namespace="demo", group="apps")["spec"]["replicas"] == 0
+        fake_api.get("deployments", name="web", namespace="demo", group="apps")["spec"]["replicas"]
+        == 0
     )
     assert fake_api.faults.requests_for(verb="patch", resource="deployments/scale")
 
@@ -143,3 +144,43 @@ def test_kubectl_knows_no_service_monitors_until_the_operator_is_installed(
     fake_api.enable_monitors()
     found = kubectl(fake_api, "get", "servicemonitors", "-A")
     assert found.returncode == 0, found.stderr
+
+
+def test_kubectl_server_side_apply_creates_then_updates(fake_api: FakeApiServer) -> None:
+    manifest = fake_api.directory / "app.yaml"
+    manifest.write_text(MANIFEST, encoding="utf-8")
+    args = ("apply", "--server-side", "--validate=false", "-f", str(manifest))
+    assert kubectl(fake_api, *args).returncode == 0
+    manifest.write_text(MANIFEST.replace("replicas: 1", "replicas: 2"), encoding="utf-8")
+    result = kubectl(fake_api, *args)
+    assert result.returncode == 0, result.stderr
+    assert "deployment.apps/web serverside-applied" in result.stdout
+    assert (
+        fake_api.get("deployments", name="web", namespace="demo", group="apps")["spec"]["replicas"]
+        == 2
+    )
+    applied = fake_api.faults.requests_for(verb="patch", resource="deployments")
+    assert {r.headers["Content-Type"] for r in applied} == {"application/apply-patch+yaml"}
+
+
+def test_kubectl_selects_by_label_across_namespaces(fake_api: FakeApiServer) -> None:
+    fake_api.enable_monitors()
+    fake_api.seed_file(SNAPSHOT)
+    selector = "app.kubernetes.io/component=mosquitto-exporter"
+    result = kubectl(fake_api, "get", "deploy", "-A", "-l", selector, "-o", "name")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()
+    assert all("mosquitto-exporter" in name for name in result.stdout.split())
+    (listed,) = fake_api.faults.requests_for(verb="list", resource="deployments")
+    assert listed.query["labelSelector"] == selector
+
+
+def test_kubectl_prints_the_server_side_table_of_namespaces(fake_api: FakeApiServer) -> None:
+    fake_api.seed(_namespace("customer-a"))
+    result = kubectl(fake_api, "get", "ns")
+    assert result.returncode == 0, result.stderr
+    header, row = result.stdout.splitlines()
+    assert header.split() == ["NAME", "STATUS", "AGE"]
+    assert row.split()[:2] == ["customer-a", "Active"]
+    (listed,) = fake_api.faults.requests_for(verb="list", resource="namespaces")
+    assert "as=Table" in listed.headers["Accept"]
