@@ -65,6 +65,13 @@ class Snapshot:
     records: Sequence[WorkloadRecord] = ()
     scan: Scan = Scan()
 
+    def __repr__(self) -> str:
+        # A whole cluster's objects are no text for a log line or a debugger.
+        return (
+            f"Snapshot({len(self.namespaces)} namespaces, {len(self.objects)} objects, "
+            f"{len(self.records)} records, source={self.scan.source!r})"
+        )
+
     @property
     def object_count(self) -> int:
         scanned = sum(self.scan.scanned.values())
