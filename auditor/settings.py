@@ -15,7 +15,7 @@ from tiergate.names import validate_dns_label, validate_label_key, validate_labe
 from tiergate_edge.arguments import ArgumentParser, config_path, given_path
 from tiergate_edge.failures import UsageError
 from tiergate_edge.inputs import DEFAULT_MAX_INPUT_BYTES
-from tiergate_edge.kube_api import RetryPolicy
+from tiergate_edge.retry import RetryPolicy
 
 DEFAULT_OWN_NAMESPACE = "tiergate-system"
 OWN_NAMESPACE_VARIABLE = "POD_NAMESPACE"

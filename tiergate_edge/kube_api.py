@@ -9,7 +9,6 @@ cluster. A failure the API explains (its `Status`) becomes a typed error.
 import asyncio
 import json
 import os
-import random
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -19,32 +18,12 @@ from typing import TYPE_CHECKING, Any, Self
 import aiohttp
 
 from tiergate_edge.failures import InputError
+from tiergate_edge.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from kubernetes_asyncio.client import Configuration
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard a request is tried: attempts, jittered exponential backoff, a time budget.
-
-    Settings, not constants: each program takes them from its flags.
-    """
-
-    attempts: int = 5
-    backoff_seconds: float = 0.5
-    backoff_max_seconds: float = 8.0
-    budget_seconds: float = 60.0
-    timeout_seconds: float = 30.0
-
-    def delay(self, attempt: int, *, retry_after: float | None) -> float:
-        """Seconds to wait before attempt `attempt + 1`: Retry-After if given, else backoff."""
-        if retry_after is not None:
-            return min(retry_after, self.backoff_max_seconds)
-        ceiling = min(self.backoff_max_seconds, self.backoff_seconds * 2**attempt)
-        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not secrecy
 
 
 class ApiError(Exception):

@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from tiergate_edge.config_file import load_config
 from tiergate_edge.failures import EXIT_FAILED, run_program, standard_output
 from tiergate_edge.json_logs import log_json
-from tiergate_edge.kube_api import KubeApi, RetryPolicy
+from tiergate_edge.kube_api import KubeApi
+from tiergate_edge.retry import RetryPolicy
 from webhook.namespace_cache import LiveNamespaces
 from webhook.server import WebhookServer
 from webhook.settings import Settings, parser, settings_from

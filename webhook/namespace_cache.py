@@ -14,7 +14,8 @@ from typing import Any, Self
 
 import aiohttp
 
-from tiergate_edge.kube_api import ApiError, GoneError, KubeApi, NotFoundError, RetryPolicy
+from tiergate_edge.kube_api import ApiError, GoneError, KubeApi, NotFoundError
+from tiergate_edge.retry import RetryPolicy
 from webhook.namespaces import Lookup
 
 LOGGER = logging.getLogger("tiergate.webhook.namespaces")

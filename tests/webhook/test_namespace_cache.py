@@ -10,7 +10,8 @@ from tests.builders import namespace
 from tests.fakeapi import FakeApiServer
 from tests.fakeapi.fixtures import kubectl
 from tests.reviews import STARTER_NS
-from tiergate_edge.kube_api import KubeApi, RetryPolicy
+from tiergate_edge.kube_api import KubeApi
+from tiergate_edge.retry import RetryPolicy
 from webhook.namespace_cache import LiveNamespaces
 
 
