@@ -15,6 +15,7 @@ from tiergate.audit import Scan, Snapshot
 from tiergate.config import TiergateConfig
 from tiergate.kinds import JUDGED_KINDS, JudgedKind, KindRole
 from tiergate.objects import KubeObject
+from tiergate.ownership import ObjectKey, owners_wanted_by
 from tiergate.reading import ObjectError
 from tiergate.records import WorkloadRecord
 from tiergate.sieve import Kept, Sieve
@@ -26,11 +27,28 @@ GONE_RESTARTS = 3  # an expired continue token restarts the kind's listing, this
 OPTIONAL_GROUPS = frozenset({"monitoring.coreos.com"})  # CRDs a cluster may not have
 
 
+def _listing_order() -> list[JudgedKind]:
+    """Every judged kind, each before the kinds that create it: Pods before ReplicaSets
+    before Deployments. By the time an owner kind is listed, the pass knows which of
+    its objects a judgement will look up, and records only those."""
+    order: list[JudgedKind] = []
+    pending = list(JUDGED_KINDS)
+    while pending:
+        ready = [k for k in pending if not any(k.kind in other.created_by for other in pending)]
+        order += ready
+        pending = [k for k in pending if k not in ready]
+    return order
+
+
+LISTING_ORDER = _listing_order()
+
+
 @dataclass
 class _Pass:
-    """What a pass has read so far."""
+    """What a pass has read so far; `owners` are the owners its judgement will look up."""
 
     keys: frozenset[str]
+    owners: set[ObjectKey] = field(default_factory=set)
     namespaces: dict[str, dict[str, str]] = field(default_factory=dict)
     kept: list[Kept] = field(default_factory=list)
     scanned: Counter[str] = field(default_factory=Counter)
@@ -44,7 +62,13 @@ class _Pass:
 
 
 async def _list_kind(
-    api: KubeApi, *, entry: JudgedKind, sieve: Sieve, page_size: int, problems: list[str]
+    api: KubeApi,
+    *,
+    entry: JudgedKind,
+    sieve: Sieve,
+    page_size: int,
+    problems: list[str],
+    owners: set[ObjectKey],
 ) -> list[Kept]:
     """What the sieve keeps of every object of the kind; an expired listing starts over."""
     path = resource_path(group=entry.group, version=entry.version, plural=entry.plural)
@@ -56,7 +80,7 @@ async def _list_kind(
             ):
                 for item in items:
                     try:
-                        found = sieve.keep(item)
+                        found = sieve.keep(item, owners=owners)
                     except ObjectError as error:
                         problems.append(f"{entry.kind}: an object could not be read: {error}")
                         continue
@@ -79,7 +103,12 @@ async def _read_kind(
 ) -> None:
     try:
         kept = await _list_kind(
-            api, entry=entry, sieve=sieve, page_size=page_size, problems=reading.incomplete
+            api,
+            entry=entry,
+            sieve=sieve,
+            page_size=page_size,
+            problems=reading.incomplete,
+            owners=reading.owners,
         )
     except NotFoundError as error:
         if entry.group in OPTIONAL_GROUPS:
@@ -96,8 +125,10 @@ async def _read_kind(
     for obj in kept:
         if entry.role == KindRole.NAMESPACE and isinstance(obj, KubeObject):
             reading.add_namespace(obj)
-        else:
-            reading.kept.append(obj)
+            continue
+        reading.kept.append(obj)
+        if entry.role == KindRole.WORKLOAD:
+            reading.owners |= owners_wanted_by(obj)
     reading.scanned[entry.kind] += len(kept)
 
 
@@ -121,7 +152,7 @@ async def read_cluster(
 ) -> Snapshot:
     """A snapshot of the cluster, Namespaces first; never raises for a kind it cannot read."""
     reading = _Pass(keys=config.namespace_label_keys)
-    for entry in JUDGED_KINDS:
+    for entry in LISTING_ORDER:
         await _read_kind(api, entry=entry, sieve=sieve, page_size=page_size, reading=reading)
     if "Namespace" not in reading.not_scanned and reading.namespaces:
         await _read_late_namespaces(api, sieve=sieve, reading=reading)

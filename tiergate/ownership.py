@@ -97,6 +97,34 @@ def has_builtin_controller(obj: KubeObject) -> bool:
     return ref is not None and _is_controller_of(ref, kind=obj.kind)
 
 
+def grand_owner_key(child: Workload, *, ref: OwnerReference) -> ObjectKey | None:
+    """Where the controllers' naming rules say the owner's owner is.
+
+    A Deployment names its ReplicaSets `<deployment>-<pod-template-hash>`, and a
+    CronJob its Jobs `<cronjob>-<scheduled minute>`.
+    """
+    if ref.kind == "ReplicaSet":
+        pod_hash = child.pod_template_hash
+        if pod_hash and ref.name.endswith(f"-{pod_hash}"):
+            return (child.namespace, "Deployment", ref.name.removesuffix(f"-{pod_hash}"))
+    if ref.kind == "Job":
+        scheduled = _SCHEDULED_JOB.match(ref.name)
+        if scheduled:
+            return (child.namespace, "CronJob", scheduled["cron_job"])
+    return None
+
+
+def owners_wanted_by(workload: Workload) -> set[ObjectKey]:
+    """The owners a judgement of `workload` may look up: its controller, and the
+    controller's owner by the naming rules (for when the controller is gone)."""
+    ref = workload.controller
+    if ref is None or not _is_controller_of(ref, kind=workload.kind):
+        return set()
+    wanted = {(workload.namespace, ref.kind, ref.name)}
+    grand_owner = grand_owner_key(workload, ref=ref)
+    return wanted if grand_owner is None else wanted | {grand_owner}
+
+
 def is_rollout_history(obj: KubeObject) -> bool:
     """A Deployment's ReplicaSet at 0 replicas: a past revision kept for rollback.
 
@@ -123,24 +151,13 @@ class OwnerIndex:
         return owner or self._by_key.get((namespace, ref.kind, ref.name))
 
     def _grand_owner(self, child: Workload, *, ref: OwnerReference) -> Workload | None:
-        """The owner's owner when the owner itself is not in the input.
-
-        A Deployment names its ReplicaSets `<deployment>-<pod-template-hash>`, and a
-        CronJob its Jobs `<cronjob>-<scheduled minute>`.
-        """
-        namespace = child.namespace
-        if ref.kind == "ReplicaSet":
-            pod_hash = child.pod_template_hash
-            if pod_hash and ref.name.endswith(f"-{pod_hash}"):
-                deployment = ref.name.removesuffix(f"-{pod_hash}")
-                return self._by_key.get((namespace, "Deployment", deployment))
-        if ref.kind == "Job":
-            scheduled = _SCHEDULED_JOB.match(ref.name)
-            cron_job = scheduled and self._by_key.get((namespace, "CronJob", scheduled["cron_job"]))
-            # A name alone could be a coincidence; the CronJob must run what the child runs.
-            if cron_job and cron_job.images == child.images:
-                return cron_job
-        return None
+        """The owner's owner when the owner itself is not in the input."""
+        key = grand_owner_key(child, ref=ref)
+        grand_owner = self._by_key.get(key) if key is not None else None
+        # A name alone could be a coincidence; a CronJob must run what the child runs.
+        if grand_owner is not None and key is not None and key[1] == "CronJob":
+            return grand_owner if grand_owner.images == child.images else None
+        return grand_owner
 
     def top(self, obj: Workload) -> tuple[str, str, Workload | None]:
         """(kind, name, object) of the outermost built-in controller of obj."""

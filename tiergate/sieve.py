@@ -12,7 +12,7 @@ problem, so the sieve never drops something the full path would judge.
 import fnmatch
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from typing import Any, Literal
 
 from tiergate.classification import image_matches
@@ -20,6 +20,7 @@ from tiergate.config import TiergateConfig
 from tiergate.kinds import JUDGED_KINDS, OWNER_KINDS, JudgedKind, KindRole
 from tiergate.names import validate_dns_label, validate_dns_subdomain
 from tiergate.objects import KubeObject, OwnerReference
+from tiergate.ownership import ObjectKey
 from tiergate.reading import parse_object
 from tiergate.records import WorkloadRecord
 
@@ -108,12 +109,17 @@ class Sieve:
         """How many distinct objects of each kind were dropped unjudged."""
         return Counter(kind for kind, _, _ in self._dropped)
 
-    def keep(self, document: Mapping[str, Any]) -> Kept | None:
+    def keep(
+        self, document: Mapping[str, Any], *, owners: Container[ObjectKey] | None = None
+    ) -> Kept | None:
         """For the audit: the typed view, a record, or None (dropped, or a kind never judged).
 
+        A workload that creates others is recorded as a possible owner only if its
+        (namespace, kind, name) is in `owners`, when given: a source that reads the
+        created kinds first knows which owners a judgement will look up.
         Raises ObjectError (and UnservedVersionError) exactly as `parse_object` does.
         """
-        return self._kept(document, audit=True)
+        return self._kept(document, audit=True, owners=owners)
 
     def candidate(self, document: Mapping[str, Any]) -> KubeObject | None:
         """For admission: the typed view of a Namespace or of a possible component or
@@ -121,10 +127,12 @@ class Sieve:
 
         Raises ObjectError (and UnservedVersionError) exactly as `parse_object` does.
         """
-        kept = self._kept(document, audit=False)
+        kept = self._kept(document, audit=False, owners=None)
         return kept if isinstance(kept, KubeObject) else None
 
-    def _kept(self, document: Mapping[str, Any], *, audit: bool) -> Kept | None:
+    def _kept(
+        self, document: Mapping[str, Any], *, audit: bool, owners: Container[ObjectKey] | None
+    ) -> Kept | None:
         kind, api_version = document.get("kind"), document.get("apiVersion")
         entry = (
             _BY_COORDINATES.get((kind, api_version))
@@ -134,7 +142,7 @@ class Sieve:
         if entry is None or entry.role == KindRole.NAMESPACE:
             return parse_object(document)
         try:
-            kept = self._sort(document, entry=entry, audit=audit)
+            kept = self._sort(document, entry=entry, audit=audit, owners=owners)
         except (_UnclearError, ValueError):
             return parse_object(document)
         return parse_object(document) if kept is True else kept
@@ -145,7 +153,12 @@ class Sieve:
         self._dropped.add((kind, namespace, metadata.get("uid") or name))
 
     def _sort(
-        self, document: Mapping[str, Any], *, entry: JudgedKind, audit: bool
+        self,
+        document: Mapping[str, Any],
+        *,
+        entry: JudgedKind,
+        audit: bool,
+        owners: Container[ObjectKey] | None,
     ) -> WorkloadRecord | Literal[True] | None:
         """True for a possible component, a record (for the audit), or None to drop."""
         metadata = _mapping(document.get("metadata"))
@@ -154,7 +167,7 @@ class Sieve:
             return True
         if entry.role == KindRole.WORKLOAD:
             return self._sort_workload(
-                document, entry=entry, metadata=metadata, name=name, audit=audit
+                document, entry=entry, metadata=metadata, name=name, audit=audit, owners=owners
             )
         if self._has_pair(_selector(document, kind=entry.kind)):
             return True
@@ -170,6 +183,7 @@ class Sieve:
         metadata: dict[str, Any],
         name: str,
         audit: bool,
+        owners: Container[ObjectKey] | None,
     ) -> WorkloadRecord | Literal[True] | None:
         labels = _mapping(metadata.get("labels"))
         if self._has_pair(labels):
@@ -181,9 +195,10 @@ class Sieve:
         if not audit:
             return None
         # The audit keeps what may own a candidate, or run the broker, as a record.
-        if entry.kind in OWNER_KINDS or any(
-            (known.get(i) or self._classify_image(i))[1] for i in running
-        ):
+        may_own = entry.kind in OWNER_KINDS and (
+            owners is None or (metadata.get("namespace"), entry.kind, name) in owners
+        )
+        if may_own or any((known.get(i) or self._classify_image(i))[1] for i in running):
             return self._record(
                 document,
                 entry=entry,

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from tests.auditor.process import ROOT, auditor, environment
-from tests.builders import EXPORTER_IMAGE, STARTER, container, deployment, namespace
+from tests.builders import EXPORTER_IMAGE, STARTER, container, deployment, namespace, owned
 from tests.fakeapi import FakeApiServer
 from tests.fakeapi.fixtures import kubectl
 
@@ -188,3 +188,24 @@ def test_a_namespace_created_after_the_namespace_list_is_read_again_not_undeterm
     assert json.loads(result.stdout)["complete"] is True
     reread = [r for r in fake_api.requests if r.verb == "get" and r.name == "customer-late"]
     assert len(reread) == 1
+
+
+def test_owners_found_through_the_cluster_are_the_ones_the_snapshot_finds(
+    fake_api: FakeApiServer,
+) -> None:
+    api = deployment("api", "customer-s1", container("api", "example/api:2"), replicas=3)
+    old = owned("ReplicaSet", "api-5d9f", api)
+    old["spec"] = {**old["spec"], "replicas": 1}
+    old["spec"]["template"] = {"spec": {"containers": [container("e", EXPORTER_IMAGE)]}}
+    exporter = deployment("s1-mosquitto-exporter", "customer-s1", container("e", EXPORTER_IMAGE))
+    replica_set = owned("ReplicaSet", "s1-mosquitto-exporter-6d8f", exporter)
+    pod = owned("Pod", "s1-mosquitto-exporter-6d8f-x", replica_set)
+    pod["metadata"]["labels"] = {"pod-template-hash": "6d8f"}
+    fake_api.seed(STARTER, api, old, exporter, pod)  # the exporter's ReplicaSet is gone
+    result = _audit(fake_api)
+    assert _findings(result) == {
+        ("unwanted", "customer-s1", "Deployment", "api"),
+        ("unwanted", "customer-s1", "Deployment", "s1-mosquitto-exporter"),
+    }
+    reasons = [f["reason"] for f in json.loads(result.stdout)["findings"]]
+    assert any("ReplicaSet api-5d9f of an unfinished rollout" in r for r in reasons)
