@@ -80,7 +80,7 @@ def run(
 ) -> int:
     """One pass over the files named with -f, or over the cluster; the report; the exit code."""
     config = load_config(settings.config, max_bytes=settings.max_input_bytes)
-    sieve = Sieve(config, default_namespace=settings.namespace)
+    sieve = Sieve(config, default_namespace=settings.namespace, remember_drops=bool(settings.files))
     started = time.monotonic()
     notes: list[str] = []
     with collector_paused():

@@ -69,15 +69,18 @@ async def _list_kind(
     page_size: int,
     problems: list[str],
     owners: set[ObjectKey],
-) -> list[Kept]:
-    """What the sieve keeps of every object of the kind; an expired listing starts over."""
+) -> tuple[list[Kept], int]:
+    """What the sieve keeps of every object of the kind, and how many objects were listed;
+    an expired listing starts over."""
     path = resource_path(group=entry.group, version=entry.version, plural=entry.plural)
     for restart in range(GONE_RESTARTS + 1):
         kept: list[Kept] = []
+        listed = 0
         try:
             async for items in list_pages(
                 api, path=path, kind=entry.kind, api_version=entry.api_version, page_size=page_size
             ):
+                listed += len(items)
                 for item in items:
                     try:
                         found = sieve.keep(item, owners=owners)
@@ -94,7 +97,7 @@ async def _list_kind(
                     reason=error.reason,
                 ) from error
             continue
-        return kept
+        return kept, listed
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
 
@@ -102,7 +105,7 @@ async def _read_kind(
     api: KubeApi, *, entry: JudgedKind, sieve: Sieve, page_size: int, reading: _Pass
 ) -> None:
     try:
-        kept = await _list_kind(
+        kept, listed = await _list_kind(
             api,
             entry=entry,
             sieve=sieve,
@@ -129,7 +132,7 @@ async def _read_kind(
         reading.kept.append(obj)
         if entry.role == KindRole.WORKLOAD:
             reading.owners |= owners_wanted_by(obj)
-    reading.scanned[entry.kind] += len(kept)
+    reading.scanned[entry.kind] += listed
 
 
 async def _read_late_namespaces(api: KubeApi, *, sieve: Sieve, reading: _Pass) -> None:
@@ -156,7 +159,6 @@ async def read_cluster(
         await _read_kind(api, entry=entry, sieve=sieve, page_size=page_size, reading=reading)
     if "Namespace" not in reading.not_scanned and reading.namespaces:
         await _read_late_namespaces(api, sieve=sieve, reading=reading)
-    reading.scanned.update(sieve.dropped_kinds)
     return Snapshot(
         namespaces=reading.namespaces,
         objects=[k for k in reading.kept if isinstance(k, KubeObject)],

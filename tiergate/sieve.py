@@ -80,10 +80,17 @@ class Sieve:
     """Sorts raw objects for one configuration; counts the distinct objects it drops.
 
     `default_namespace` is where an object that names none will be placed
-    (`--namespace`), so that copies with and without it count once.
+    (`--namespace`), so that copies with and without it count once;
+    `remember_drops=False` counts nothing (see `_drop`).
     """
 
-    def __init__(self, config: TiergateConfig, *, default_namespace: str | None = None) -> None:
+    def __init__(
+        self,
+        config: TiergateConfig,
+        *,
+        default_namespace: str | None = None,
+        remember_drops: bool = True,
+    ) -> None:
         self._rules = config.rules
         names = [g for rule in config.rules for g in rule.component.names]
         self._names = (
@@ -97,6 +104,7 @@ class Sieve:
         # image -> (a component's image under some rule, a broker's under some rule)
         self._images: dict[str, tuple[bool, bool]] = {}
         self._default_namespace = default_namespace
+        self._remember_drops = remember_drops
         self._dropped: set[tuple[str, object, object]] = set()
 
     @property
@@ -148,7 +156,13 @@ class Sieve:
         return parse_object(document) if kept is True else kept
 
     def _drop(self, kind: str, *, metadata: dict[str, Any], name: str) -> None:
-        """Count a dropped object once, however many copies of it are read."""
+        """Count a dropped object once, however many copies of it are read.
+
+        Files may repeat an object; a source that reads each object once (the API)
+        counts for itself and keeps no set that grows with the cluster.
+        """
+        if not self._remember_drops:
+            return
         namespace = metadata.get("namespace") or self._default_namespace
         self._dropped.add((kind, namespace, metadata.get("uid") or name))
 
