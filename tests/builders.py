@@ -51,6 +51,19 @@ def deployment(
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata, "spec": spec}
 
 
+def exporter_init_pod(namespace: str) -> dict[str, Any]:
+    """A Pod whose exporter runs only as a run-to-completion init container."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "warmup", "namespace": namespace},
+        "spec": {
+            "initContainers": [container("exporter", EXPORTER_IMAGE)],
+            "containers": [container("app", "example/api:2")],
+        },
+    }
+
+
 def owned(
     kind: str, name: str, owner: dict[str, Any], *, api_version: str = "apps/v1"
 ) -> dict[str, Any]:

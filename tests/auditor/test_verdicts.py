@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 
 from tests.auditor.process import assert_clean_failure, auditor
-from tests.builders import EXPORTER_IMAGE, STARTER, container, deployment, namespace, owned
+from tests.builders import (
+    EXPORTER_IMAGE,
+    STARTER,
+    container,
+    deployment,
+    exporter_init_pod,
+    namespace,
+    owned,
+)
 
 
 def _write(path: Path, *documents: dict[str, Any]) -> str:
@@ -104,15 +112,7 @@ def test_what_the_api_server_refuses_is_an_input_error_naming_the_object(
 
 
 def test_an_exporter_init_container_is_reported_as_one(tmp_path: Path) -> None:
-    pod = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": "warmup", "namespace": "customer-s1"},
-        "spec": {
-            "initContainers": [container("exporter", EXPORTER_IMAGE)],
-            "containers": [container("app", "example/api:2")],
-        },
-    }
+    pod = exporter_init_pod("customer-s1")
     result = auditor("--once", "-f", _write(tmp_path / "s.json", STARTER, pod))
     assert result.returncode == 1
     assert "Pod/warmup  1 pod, no requests; init container" in result.stdout

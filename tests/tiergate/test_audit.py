@@ -12,6 +12,7 @@ from tests.builders import (
     container,
     deployment,
     described,
+    exporter_init_pod,
     namespace,
     owned,
     parse_all,
@@ -327,15 +328,7 @@ def test_null_label_values_and_unread_resources_do_not_stop_an_audit() -> None:
 
 
 def test_an_exporter_init_container_is_reported_as_one_with_no_steady_cost() -> None:
-    pod = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": "warmup", "namespace": "customer-s1"},
-        "spec": {
-            "initContainers": [container("exporter", EXPORTER_IMAGE)],
-            "containers": [container("app", "example/api:2")],
-        },
-    }
+    pod = exporter_init_pod("customer-s1")
     (finding,) = run_audit(STARTER, pod).findings
     assert (finding.sidecar, finding.init_container, finding.requests.cpu) == (True, True, "0m")
     assert "runs only as an init container that runs to completion" in finding.reason
