@@ -5,7 +5,6 @@ object (metadata, the pod template, pod counts, selector pairs) as frozen
 pydantic models. tiergate.reading builds them from raw objects.
 """
 
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import (
@@ -34,14 +33,16 @@ class KubeModel(BaseModel):
     @classmethod
     def _null_is_absent(cls, data: Any) -> Any:
         # `labels:` with no value (common in `helm template` output) is YAML null.
-        if isinstance(data, Mapping):
+        # This runs for every model of every object: parsed JSON and YAML are plain dicts
+        # (no ABC check), and most have no null field (look before copying).
+        if isinstance(data, dict) and None in data.values():
             return {k: v for k, v in data.items() if v is not None}
         return data
 
 
 def _null_values_as_empty(value: Any) -> Any:
     # `version:` with no value is a label whose value is the empty string.
-    if isinstance(value, Mapping):
+    if isinstance(value, dict) and None in value.values():
         return {k: "" if v is None else v for k, v in value.items()}
     return value
 

@@ -31,15 +31,15 @@ def _selector_pairs(kind: str, *, spec: Mapping[str, Any]) -> dict[str, str]:
     into text (a crafted value can be an alias tree of any size).
     """
     selector = spec.get("selector")
-    if not isinstance(selector, Mapping):
+    if not isinstance(selector, dict):
         return {}
     if kind == "Service":
         return _string_pairs(selector)
     labels = selector.get("matchLabels")
-    pairs = _string_pairs(labels) if isinstance(labels, Mapping) else {}
+    pairs = _string_pairs(labels) if isinstance(labels, dict) else {}
     expressions = selector.get("matchExpressions")
     for requirement in expressions if isinstance(expressions, list) else ():
-        if not isinstance(requirement, Mapping) or requirement.get("operator") != "In":
+        if not isinstance(requirement, dict) or requirement.get("operator") != "In":
             continue
         key, values = requirement.get("key"), requirement.get("values")
         if isinstance(key, str) and isinstance(values, list) and len(values) == 1:
@@ -66,7 +66,7 @@ def _section(document: Mapping[str, Any], *, kind: str, name: str) -> Mapping[st
     value = document.get(name)
     if value is None:
         return {}
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         raise ObjectError(f"the {kind}'s {name!r} is not a mapping")
     return value
 
@@ -94,12 +94,12 @@ def _checked_metadata(metadata: Mapping[str, Any], *, kind: str) -> dict[str, An
     _checked(metadata.get("name"), field="metadata.name", rule=_name_rule(kind))
     _checked(metadata.get("namespace"), field="metadata.namespace", rule=validate_dns_label)
     labels = metadata.get("labels")
-    for key, value in labels.items() if isinstance(labels, Mapping) else ():
+    for key, value in labels.items() if isinstance(labels, dict) else ():
         _checked(key, field="metadata.labels", rule=validate_label_key)
         _checked(value, field=f"metadata.labels[{key}]", rule=validate_label_value)
     checked = dict(metadata)
     annotations = metadata.get("annotations")
-    if isinstance(annotations, Mapping):
+    if isinstance(annotations, dict):
         release = annotations.get(HELM_RELEASE_ANNOTATION)
         checked["annotations"] = {} if release is None else {HELM_RELEASE_ANNOTATION: release}
     return checked
@@ -137,7 +137,7 @@ def parse_object(document: Mapping[str, Any]) -> KubeObject | None:
         if unserved is None:
             return None
         metadata = document.get("metadata")
-        name = metadata.get("name") if isinstance(metadata, Mapping) else None
+        name = metadata.get("name") if isinstance(metadata, dict) else None
         raise UnservedVersionError(
             f"{kind} {name or '(unnamed)'}: not judged: {api_version} is not served by "
             f"Kubernetes >= 1.30 (the {kind} is {unserved.api_version} there)"
@@ -183,7 +183,7 @@ def _template(document: Mapping[str, Any], *, path: tuple[str, ...]) -> Any:
     """The pod template at `path`; a workload without one is refused, as the API refuses it."""
     node: Any = document
     for key in path:
-        node = node.get(key) if isinstance(node, Mapping) else None
+        node = node.get(key) if isinstance(node, dict) else None
     if node is None:
         raise ValueError(f"{'.'.join(path)}: a {document['kind']} needs a pod template")
     return node
