@@ -92,12 +92,18 @@ class Response:
 
 @dataclass(frozen=True)
 class Pending:
-    """A candidate: judged once the labels of `namespace` are known (or known to be unknown)."""
+    """A candidate: judged once the labels of `namespace` are known (or known to be unknown).
+
+    `old` is the old object's view when it is already known (a Scale's); otherwise
+    the old object is read only if the verdict needs it (a violation), since most
+    updates are allowed whatever the old object was.
+    """
 
     request: ReviewRequest
     namespace: str
     new: KubeObject
-    old: KubeObject | None
+    old: KubeObject | None = None
+    old_read: bool = False
 
 
 @dataclass
@@ -136,12 +142,10 @@ def _being_deleted(raw: Mapping[str, Any] | None) -> bool:
     return isinstance(metadata, Mapping) and bool(metadata.get("deletionTimestamp"))
 
 
-def _passed_over(
-    request: ReviewRequest, *, new: KubeObject | None, old: KubeObject | None
-) -> str | None:
+def _passed_over(request: ReviewRequest, *, new: KubeObject | None) -> str | None:
     """Why a request is allowed without looking its namespace up, or None to judge it."""
     if new is None:
-        return "not a candidate" if old is None else "no longer a candidate"
+        return "not a candidate (now)"
     if _being_deleted(request.object) or _being_deleted(request.old_object):
         return "being deleted"
     if has_builtin_controller(new) and is_controller_manager(request.username):
@@ -179,28 +183,34 @@ class Admission:
             return _allowed(f"{request.operation or 'no operation'} is never judged")
         if request.sub_resource == "status":
             return _allowed("the status subresource is never judged")
-        if request.sub_resource == "scale":
+        old: KubeObject | None = None
+        scaled = request.sub_resource == "scale"
+        if scaled:
             new, old = self._scaled(request)
         else:
             new = self._candidate(request.object)
-            old = self._candidate(request.old_object) if request.operation == "UPDATE" else None
         if request.kind == "Namespace" and request.group == "":
-            return self._relabel(new=new, old=old)
-        why = _passed_over(request, new=new, old=old)
+            return self._relabel(new=new, old=self._old(request))
+        why = _passed_over(request, new=new)
         if why is not None or new is None:
             return _allowed(why or "not a candidate")
-        return Pending(
-            request=request, namespace=request.namespace or new.namespace or "", new=new, old=old
-        )
+        namespace = request.namespace or new.namespace or ""
+        return Pending(request=request, namespace=namespace, new=new, old=old, old_read=scaled)
 
     def judge(
         self, pending: Pending, *, labels: Mapping[str, str] | None, now: datetime
     ) -> Response:
         """The verdict on a candidate, given its namespace's labels (None: unknown)."""
-        request, new, old = pending.request, pending.new, pending.old
-        before = {d.rule.name: d for d in self._decide(old, labels=labels, now=now)}
+        request, new = pending.request, pending.new
+        old, before = pending.old, None
         tally = _Tally()
         for decision in self._decide(new, labels=labels, now=now):
+            if not decision.violates and not decision.verdict.undetermined:
+                tally.add(decision, result=Result.ALLOWED)
+                continue
+            if before is None:  # the old object matters only now: read and judge it once
+                old = old if pending.old_read else self._old(request)
+                before = {d.rule.name: d for d in self._decide(old, labels=labels, now=now)}
             worse = _what_makes_it_worse(
                 request, new=new, old=old, before=before.get(decision.rule.name)
             )
@@ -249,6 +259,10 @@ class Admission:
             tally.add(decision, result=Result.DENIED, text=f"{text}; try again shortly")
         else:
             tally.add(decision, result=Result.WARNED, text=f"{text}; admitted unchecked")
+
+    def _old(self, request: ReviewRequest) -> KubeObject | None:
+        """The old object's view (UPDATE only)."""
+        return self._candidate(request.old_object) if request.operation == "UPDATE" else None
 
     def _candidate(self, raw: Mapping[str, Any] | None) -> KubeObject | None:
         if raw is None:
