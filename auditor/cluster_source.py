@@ -75,6 +75,7 @@ async def _list_kind(
     path = resource_path(group=entry.group, version=entry.version, plural=entry.plural)
     for restart in range(GONE_RESTARTS + 1):
         kept: list[Kept] = []
+        unreadable: list[str] = []  # of this attempt only: a restart reads them again
         listed = 0
         try:
             async for items in list_pages(
@@ -85,7 +86,7 @@ async def _list_kind(
                     try:
                         found = sieve.keep(item, owners=owners)
                     except ObjectError as error:
-                        problems.append(f"{entry.kind}: an object could not be read: {error}")
+                        unreadable.append(f"{entry.kind}: an object could not be read: {error}")
                         continue
                     if found is not None:
                         kept.append(found)
@@ -97,6 +98,7 @@ async def _list_kind(
                     reason=error.reason,
                 ) from error
             continue
+        problems.extend(unreadable)
         return kept, listed
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 

@@ -179,10 +179,12 @@ def group_by_owner(
     matches: Iterable[tuple[KubeObject, ComponentMatch]], *, index: OwnerIndex
 ) -> list[Subject]:
     """One Subject per outermost owner, in first-seen order."""
-    subjects: dict[ObjectKey, Subject] = {}
+    subjects: dict[object, Subject] = {}
     for obj, match in matches:
         kind, name, top = index.top(obj)
-        key = (obj.namespace, kind, name)
+        key: object = (obj.namespace, kind, name)
+        if top is obj and not obj.metadata.name:
+            key = obj.metadata.uid or id(obj)  # generateName alone names no one object
         subject = subjects.get(key)
         if subject is None:
             subject = Subject(obj.namespace, kind, name, top, match)

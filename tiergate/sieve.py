@@ -163,8 +163,9 @@ class Sieve:
         """
         if not self._remember_drops:
             return
-        namespace = metadata.get("namespace") or self._default_namespace
-        self._dropped.add((kind, namespace, metadata.get("uid") or name))
+        # Checked as text: a list here would not hash, and the typed view names it.
+        namespace = _optional_text(metadata.get("namespace")) or self._default_namespace
+        self._dropped.add((kind, namespace, _optional_text(metadata.get("uid")) or name))
 
     def _sort(
         self,
@@ -208,6 +209,10 @@ class Sieve:
             return True
         if not audit:
             return None
+        if not metadata.get("name"):
+            # Only a generateName: no identity a record could keep (copies of it, and
+            # owners of others, are told apart by uid in the typed view).
+            return True
         # The audit keeps what may own a candidate, or run the broker, as a record.
         may_own = entry.kind in OWNER_KINDS and (
             owners is None or (metadata.get("namespace"), entry.kind, name) in owners

@@ -8,8 +8,9 @@ a terminal. Every output format and every error message goes through here.
 import unicodedata
 from collections.abc import Iterable
 
-# Control, format (bidi overrides, zero-width), line and paragraph separators.
-_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# Control, format (bidi overrides, zero-width), lone surrogates (no encoding can write
+# them), line and paragraph separators.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
 def _escaped(char: str) -> str:

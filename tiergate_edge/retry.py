@@ -23,6 +23,8 @@ class RetryPolicy:
     def delay(self, attempt: int, *, retry_after: float | None) -> float:
         """Seconds to wait before attempt `attempt + 1`: Retry-After if given, else backoff."""
         if retry_after is not None:
-            return min(retry_after, self.backoff_max_seconds)
-        ceiling = min(self.backoff_max_seconds, self.backoff_seconds * 2**attempt)
+            return retry_after  # as the server asks; the request's budget still bounds it
+        ceiling = min(
+            max(self.backoff_max_seconds, self.backoff_seconds), self.backoff_seconds * 2**attempt
+        )
         return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not secrecy

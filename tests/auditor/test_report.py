@@ -6,6 +6,7 @@ import pytest
 
 from auditor.report import RENDERERS, OutputFormat
 from tests.builders import STARTER, container, deployment, run_audit, service
+from tiergate.text import printable
 
 FORGED_IMAGE = "sapcc/mosquitto-exporter:0.8.0\n\nNo drift found.\x1b[2J\u202e"
 
@@ -36,3 +37,7 @@ def test_the_json_report_keeps_the_exact_text_behind_json_escapes() -> None:
     text = _forged_report_text(OutputFormat.JSON)
     reasons = [f["reason"] for f in json.loads(text)["findings"]]
     assert any(FORGED_IMAGE in reason for reason in reasons)
+
+
+def test_a_lone_surrogate_is_written_as_an_escape() -> None:
+    assert printable("a\ud800b") == "a\\ud800b"

@@ -116,3 +116,62 @@ def test_an_exporter_init_container_is_reported_as_one(tmp_path: Path) -> None:
     result = auditor("--once", "-f", _write(tmp_path / "s.json", STARTER, pod))
     assert result.returncode == 1
     assert "Pod/warmup  1 pod, no requests; init container" in result.stdout
+
+
+def test_two_objects_that_share_only_a_generate_name_are_two_objects(tmp_path: Path) -> None:
+    jobs = [
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {"generateName": "migrate", "namespace": "customer-s1"},
+            "spec": {"template": {"spec": {"containers": [container("a", image)]}}},
+        }
+        for image in ("busybox:1", "alpine:3")
+    ]
+    result = auditor("--once", "-o", "json", "-f", _write(tmp_path / "s.json", STARTER, *jobs))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert json.loads(result.stdout)["summary"]["objects"] == 3
+
+
+def test_bare_exporter_pods_that_share_a_generate_name_are_two_findings(tmp_path: Path) -> None:
+    pods = [
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"generateName": "exp-", "namespace": "customer-s1", "uid": uid},
+            "spec": {"containers": [container("e", EXPORTER_IMAGE)]},
+        }
+        for uid in ("u-1", "u-2")
+    ]
+    result = auditor("--once", "-o", "json", "-f", _write(tmp_path / "s.json", STARTER, *pods))
+    assert sorted(f["uid"] for f in json.loads(result.stdout)["findings"]) == ["u-1", "u-2"]
+
+
+def test_a_namespace_that_is_not_a_string_on_an_object_never_judged_is_named(
+    tmp_path: Path,
+) -> None:
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web", "namespace": ["t"]},
+    }
+    result = auditor("--once", "-f", _write(tmp_path / "s.json", STARTER, service))
+    assert_clean_failure(result, prog="auditor")
+    assert "Service web: metadata.namespace: expected a string" in result.stderr
+
+
+@pytest.mark.parametrize("output", ["table", "markdown"])
+def test_a_lone_surrogate_in_an_image_is_escaped_not_a_crash(tmp_path: Path, output: str) -> None:
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "customer-s1"},
+        "spec": {"containers": [container("e", "x/mosquitto-exporter:\ud800")]},
+    }
+    path = tmp_path / "s.json"
+    path.write_text(
+        json.dumps({"apiVersion": "v1", "kind": "List", "items": [STARTER, pod]}), encoding="utf-8"
+    )
+    result = auditor("--once", "-o", output, "-f", str(path))
+    assert result.returncode == 1, result.stderr
+    assert "ud800" in result.stdout
