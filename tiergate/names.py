@@ -5,6 +5,7 @@ against the API's own grammar so that a typo fails where it is made.
 """
 
 import re
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -16,6 +17,9 @@ _DNS_LABEL_ONLY = re.compile(rf"^{_DNS_LABEL}$")
 _LABEL_NAME = re.compile(f"^{_NAME}$")
 
 
+# Labels repeat across a cluster's objects (`app.kubernetes.io/managed-by: Helm`): each
+# distinct key and value is checked once.
+@lru_cache(maxsize=65_536)
 def validate_label_key(key: str) -> str:
     """A qualified name: an optional DNS-subdomain prefix and a 63-character name."""
     prefix, slash, name = key.rpartition("/")
@@ -29,6 +33,7 @@ def validate_label_key(key: str) -> str:
     return key
 
 
+@lru_cache(maxsize=65_536)
 def validate_label_value(value: str) -> str:
     """Empty, or up to 63 characters that start and end with an alphanumeric."""
     if value and (len(value) > 63 or not _LABEL_NAME.match(value)):

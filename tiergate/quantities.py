@@ -8,6 +8,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Self
 
 _QUANTITY = re.compile(
@@ -31,6 +32,7 @@ _DECIMAL = {
 }
 
 
+@lru_cache(maxsize=4096)  # a cluster requests few distinct quantities (100m, 128Mi, ...)
 def parse_quantity(text: str) -> Decimal:
     """The quantity's value in base units; ValueError names the bad text."""
     match = _QUANTITY.match(text.strip())
