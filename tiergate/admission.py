@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from tiergate import replicas
+from tiergate.classification import classify
 from tiergate.config import Enforcement, TiergateConfig
 from tiergate.decision import Decision, decide
 from tiergate.kinds import JUDGED_KINDS
@@ -202,17 +203,20 @@ class Admission:
     ) -> Response:
         """The verdict on a candidate, given its namespace's labels (None: unknown)."""
         request, new = pending.request, pending.new
-        old, before = pending.old, None
+        old, was_component = pending.old, None
         tally = _Tally()
         for decision in self._decide(new, labels=labels, now=now):
             if not decision.violates and not decision.verdict.undetermined:
                 tally.add(decision, result=Result.ALLOWED)
                 continue
-            if before is None:  # the old object matters only now: read and judge it once
+            if was_component is None:  # the old object matters only now: read it once
                 old = old if pending.old_read else self._old(request)
-                before = {d.rule.name: d for d in self._decide(old, labels=labels, now=now)}
+                # Same namespace, same labels: only whether it was the component can differ.
+                was_component = {
+                    r.name for r in self._config.rules if old and classify(old, rule=r)
+                }
             worse = _what_makes_it_worse(
-                request, new=new, old=old, before=before.get(decision.rule.name)
+                request, new=new, old=old, was=decision.rule.name in was_component
             )
             text = decision.message(kind=new.kind, name=new.name, namespace=pending.namespace)
             if decision.verdict.undetermined and worse is not None:
@@ -316,12 +320,12 @@ class Admission:
 
 
 def _what_makes_it_worse(
-    request: ReviewRequest, *, new: KubeObject, old: KubeObject | None, before: Decision | None
+    request: ReviewRequest, *, new: KubeObject, old: KubeObject | None, was: bool
 ) -> str | None:
     """Why this request makes things worse (text to add to the message), or None if it does not."""
     if request.operation == "CREATE":
         return ""
-    if old is None or before is None:
+    if old is None or not was:
         return " (this update makes it the component)"
     if new.desired_pods > old.desired_pods:
         pods = f"{old.desired_pods} to {new.desired_pods}"
