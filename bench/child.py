@@ -4,6 +4,7 @@ Peak RSS comes from os.wait4's rusage of that child alone, so figures from
 several children in one run can be compared.
 """
 
+import json
 import os
 import subprocess
 import tempfile
@@ -47,3 +48,22 @@ def measure(
         first_line = stderr.read().decode("utf-8", "replace").partition("\n")[0]
     # ru_maxrss is in KiB on Linux.
     return Run(seconds, usage.ru_maxrss / 1024, child.returncode, first_line)
+
+
+def write_kubeconfig(directory: Path, *, port: int) -> Path:
+    """A kubeconfig for a stand-in API server on localhost (plain HTTP, a bench token)."""
+    path = directory / f"kubeconfig-{port}"
+    path.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{port}"}}],
+                "users": [{"name": "u", "user": {"token": "bench"}}],
+                "contexts": [{"name": "b", "context": {"cluster": "c", "user": "u"}}],
+                "current-context": "b",
+            }
+        ),
+        encoding="utf-8",
+    )
+    return path

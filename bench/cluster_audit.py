@@ -27,7 +27,7 @@ from typing import Any
 
 from aiohttp import web
 from audit_throughput import COMPONENTS, EXPORTER, _deployment, _service
-from child import Run, measure
+from child import Run, measure, write_kubeconfig
 
 from tiergate.kinds import JUDGED_KINDS
 
@@ -139,23 +139,6 @@ def _wait_for(port: int) -> None:
     raise SystemExit("the stand-in API server did not start")
 
 
-def _kubeconfig(directory: Path, *, port: int) -> Path:
-    path = directory / f"kubeconfig-{port}"
-    path.write_text(
-        json.dumps(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{port}"}}],
-                "users": [{"name": "u", "user": {"token": "bench"}}],
-                "contexts": [{"name": "b", "context": {"cluster": "c", "user": "u"}}],
-                "current-context": "b",
-            }
-        )
-    )
-    return path
-
-
 def _against(namespaces: int, *, repeat: int, directory: Path) -> tuple[list[Run], list[Run]]:
     """(auditor runs, baseline runs) against a stand-in cluster of `namespaces`."""
     port = _free_port()
@@ -163,7 +146,7 @@ def _against(namespaces: int, *, repeat: int, directory: Path) -> tuple[list[Run
     server.start()
     try:
         _wait_for(port)
-        kubeconfig = _kubeconfig(directory, port=port)
+        kubeconfig = write_kubeconfig(directory, port=port)
         auditor = [sys.executable, "-m", "auditor", "--once", "-o", "json"]
         paths = [_path(k.group, k.version, k.plural) for k in JUDGED_KINDS]
         baseline = [sys.executable, "-c", BASELINE, f"http://127.0.0.1:{port}", *paths]

@@ -57,7 +57,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from child import ROOT
+from child import ROOT, write_kubeconfig
 
 SERVICE_NAME = "tiergate-webhook.tiergate-system.svc"
 OPENSSL = "/usr/bin/openssl"
@@ -182,27 +182,6 @@ def _serve_api(port: int) -> None:
     app.router.add_get("/api/v1/namespaces", namespaces)
     app.router.add_get("/api/v1/namespaces/{name}", one)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
-
-
-def _kubeconfig(directory: Path, *, port: int) -> Path:
-    path = directory / "kubeconfig"
-    path.write_text(
-        json.dumps(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{port}"}}],
-                "users": [{"name": "u", "user": {"token": "bench"}}],
-                "contexts": [{"name": "b", "context": {"cluster": "c", "user": "u"}}],
-                "current-context": "b",
-            }
-        ),
-        encoding="utf-8",
-    )
-    return path
-
-
-# --- the reviews ---------------------------------------------------------------------------
 
 
 def _pad(obj: dict[str, Any], *, tenant: str, component: str) -> None:
@@ -613,7 +592,7 @@ def main() -> None:
         api.start()
         try:
             _wait(_listening(api_port), what="the stand-in API server")
-            kubeconfig = _kubeconfig(directory, port=api_port)
+            kubeconfig = write_kubeconfig(directory, port=api_port)
             servers = Servers(ca, cert, key, kubeconfig, directory / "webhook.log")
             results = list(_run_all(servers, args))
         finally:
