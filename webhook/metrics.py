@@ -18,6 +18,8 @@ ERRORS = PREFIX + "errors_total"
 NAMESPACE_LOOKUPS = PREFIX + "namespace_lookups_total"
 CERTIFICATE_EXPIRY = PREFIX + "certificate_expiry_timestamp_seconds"
 CERTIFICATE_RELOADS = PREFIX + "certificate_reloads_total"
+# 1 when the ValidatingWebhookConfiguration in the cluster was rendered from other rules.
+ADMISSION_CONFIG_MISMATCH = PREFIX + "admission_config_mismatch"
 # From 1 ms (a non-candidate answered at once) to the API server's 10 s default timeout.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
 NO_RULE = ""  # the request matched no rule's component
