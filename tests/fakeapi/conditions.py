@@ -6,6 +6,7 @@ on the same variables (`matchconditions/matcher.go`): any false skips the hook, 
 error with no false follows failurePolicy.
 """
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from celpy.evaluation import CELEvalError
 
 # The apiserver words an evaluation error so (`plugin/cel/activation.go`).
 EVALUATION_ERROR = "expression '{expression}' resulted in error: {error}"
+_MISSING = re.compile(r"no such member in mapping: '(?P<key>.*)'")
 
 
 @dataclass(frozen=True)
@@ -59,4 +61,7 @@ def aggregate(errors: tuple[str, ...]) -> str:
 
 
 def _reason(error: Exception) -> str:
-    return str(error.args[0]) if error.args else str(error)
+    """cel-python's reason, with a missing field worded as cel-go words it."""
+    reason = str(error.args[0]) if error.args else str(error)
+    missing = _MISSING.fullmatch(reason)
+    return f"no such key: {missing['key']}" if missing else reason

@@ -317,7 +317,7 @@ def test_match_conditions_decide_whether_the_hook_is_called(
     if code == 403:
         assert answer["message"] == (
             'deployments.apps "mosquitto-exporter" is forbidden: '
-            f"expression '{condition}' resulted in error: no such member in mapping: 'nosuch'"
+            f"expression '{condition}' resulted in error: no such key: nosuch"
         )
 
 
