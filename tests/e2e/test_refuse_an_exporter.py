@@ -28,10 +28,6 @@ EXPORTER = "mqtt-mosquitto-exporter"
 COMPONENT = {"app.kubernetes.io/component": "mosquitto-exporter"}
 FIX_IT = ("monitoring.dedicated", "mosquitto.metrics.enabled=false")
 
-pytestmark = pytest.mark.skipif(
-    not RENDERED.exists(), reason=f"{RENDERED.relative_to(ROOT)} is not rendered yet"
-)
-
 
 @dataclass
 class Cluster:
@@ -165,6 +161,7 @@ def test_a_plain_deployment_in_a_starter_namespace_is_created(cluster: Cluster) 
     result = cluster.apply(_bare(deployment("web", STARTER, container("web", "nginx:1.27"))))
     assert result.returncode == 0, result.stderr
     assert cluster.exists("deployments", name="web", namespace=STARTER, group="apps")
+    assert cluster.judged_in(STARTER) == [], "the matchConditions keep it from the webhook"
 
 
 def test_kube_system_is_never_judged(cluster: Cluster) -> None:
@@ -215,6 +212,7 @@ def test_with_the_webhook_down_ordinary_workloads_are_created_and_exporters_foll
     cluster.webhook.stop()
     plain = cluster.apply(_bare(deployment("api", STARTER, container("api", "example/api:2"))))
     assert plain.returncode == 0, plain.stderr
+    assert cluster.judged_in(STARTER) == []
     exporter = cluster.apply(_exporter_stack(STARTER)[0])
     policies = {
         hook.get("failurePolicy", "Fail")
