@@ -6,13 +6,15 @@ request log see exactly what the client sent, discovery included.
 
 import asyncio
 import json
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from aiohttp import web
 
-from tests.fakeapi import discovery, routing, verbs
+from tests.fakeapi import admission, discovery, routing, verbs
+from tests.fakeapi.admission_attributes import WRITES, attributes_of
 from tests.fakeapi.faults import INTERESTING_HEADERS, Fault, Faults, RecordedRequest
 from tests.fakeapi.patches import APPLY, JSON_PATCH, MERGE, STRATEGIC
 from tests.fakeapi.resources import Catalog
@@ -27,6 +29,7 @@ from tests.fakeapi.status import (
 )
 from tests.fakeapi.store import Store
 from tests.fakeapi.watches import Watches
+from tests.fakeapi.webhook_calls import Services
 
 
 @dataclass
@@ -38,6 +41,8 @@ class State:
     faults: Faults
     watches: Watches
     token: str
+    services: Services = field(default_factory=Services)
+    reviews: list[admission.SentReview] = field(default_factory=list)
     address: str = ""
 
 
@@ -75,6 +80,7 @@ async def _handle(request: web.Request) -> web.StreamResponse:
         body=_try_decode(raw, content_type=request.content_type),
     )
     fault = state.faults.take(recorded)
+    warnings: list[str] = []
     try:
         # kubectl sends no credentials over plain HTTP, so only a wrong token is refused.
         given = request.headers.get("Authorization")
@@ -84,11 +90,24 @@ async def _handle(request: web.Request) -> web.StreamResponse:
             dropped = await _inject(request, fault, state=state, target=target, verb=verb)
             if dropped is not None:
                 return dropped
-        return await _dispatch(request, state, target=target, verb=verb, query=query, raw=raw)
+        response = await _dispatch(
+            request, state, target=target, verb=verb, query=query, raw=raw, warnings=warnings
+        )
     except ApiError as error:
-        return web.json_response(
+        response = web.json_response(
             error.status(), status=error.code, headers=error.headers, dumps=_compact
         )
+    for header in warning_headers(warnings):
+        response.headers.add("Warning", header)
+    return response
+
+
+def warning_headers(warnings: list[str]) -> list[str]:
+    """`Warning: 299 - "text"` (apimachinery NewWarningHeader): deduplicated, and texts
+    with control characters dropped, as the apiserver's warning recorder does."""
+    texts = [w for w in dict.fromkeys(warnings) if all(unicodedata.category(c) != "Cc" for c in w)]
+    quoted = (t.replace("\\", "\\\\").replace('"', '\\"') for t in texts)
+    return [f'299 - "{text}"' for text in quoted]
 
 
 async def _dispatch(
@@ -99,6 +118,7 @@ async def _dispatch(
     verb: str,
     query: dict[str, str],
     raw: bytes,
+    warnings: list[str],
 ) -> web.StreamResponse:
     if target is None:
         document = discovery.document(request.path, catalog=state.catalog, address=state.address)
@@ -122,8 +142,21 @@ async def _dispatch(
         body=_decode(raw, content_type=request.content_type),
         accept=request.headers.get("Accept", "application/json"),
     )
+    if verb in WRITES:
+        await _admit(call, state=state, warnings=warnings)
     code, body = verbs.answer(call)
     return web.json_response(body, status=code, dumps=_compact)
+
+
+async def _admit(call: verbs.Call, *, state: State, warnings: list[str]) -> None:
+    """Validating admission between what the write would store and storing it."""
+    for attributes in attributes_of(call):
+        outcome = await admission.admit(
+            attributes, store=state.store, services=state.services, sent=state.reviews
+        )
+        warnings.extend(outcome.warnings)
+        if outcome.error is not None:
+            raise outcome.error
 
 
 async def _inject(

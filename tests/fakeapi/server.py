@@ -4,30 +4,29 @@ Code under test runs its own loop and kubectl runs as a subprocess; neither may
 share the server's loop, or a blocked client would block the server it waits for.
 """
 
-import asyncio
-import socket
-import threading
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self
 
 import yaml
 from aiohttp import web
 
 from tests.fakeapi import seeding
+from tests.fakeapi.admission import SentReview
 from tests.fakeapi.app import State, make_app
 from tests.fakeapi.faults import Fault, Faults, RecordedRequest
 from tests.fakeapi.resources import MONITORS, Catalog, Resource
 from tests.fakeapi.store import Obj, Store
+from tests.fakeapi.threaded import ThreadedServer
 from tests.fakeapi.watches import Watches
 
 # A credential for a server that only exists on localhost for one test.
 TOKEN = "fake-api-token"  # noqa: S105
 
 
-class FakeApiServer:
+class FakeApiServer(ThreadedServer):
     """A Kubernetes API server for tests: real HTTP, real protocol, in-memory state."""
 
     def __init__(
@@ -52,15 +51,9 @@ class FakeApiServer:
             watches=Watches(bookmark_interval=bookmark_interval),
             token=token,
         )
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.bind(("127.0.0.1", 0))
-        self.port: int = self._socket.getsockname()[1]
+        super().__init__(name="fakeapi")
         self._state.address = f"127.0.0.1:{self.port}"
         self.kubeconfig = directory / "kubeconfig"
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"fakeapi-{self.port}", daemon=True)
 
     @property
     def url(self) -> str:
@@ -68,43 +61,10 @@ class FakeApiServer:
 
     def start(self) -> Self:
         self._write_kubeconfig()
-        self._thread.start()
-        if not self._ready.wait(timeout=10):
-            raise RuntimeError("the fake API server did not start within 10 s")
-        return self
+        return super().start()
 
-    def stop(self) -> None:
-        if self._loop is not None and self._stop is not None and self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._stop.set)
-            self._thread.join(timeout=10)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def _run(self) -> None:
-        asyncio.run(self._serve())
-
-    async def _serve(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        runner = web.AppRunner(
-            make_app(self._state), handle_signals=False, access_log=None, shutdown_timeout=1.0
-        )
-        await runner.setup()
-        try:
-            await web.SockSite(runner, self._socket).start()
-            self._ready.set()
-            await self._stop.wait()
-        finally:
-            await runner.cleanup()
+    def _application(self) -> tuple[web.Application, ssl.SSLContext | None]:
+        return make_app(self._state), None
 
     def _write_kubeconfig(self) -> None:
         config = {
@@ -167,6 +127,18 @@ class FakeApiServer:
 
     def expire_continue_tokens(self) -> None:
         self.store.expire_continue_tokens()
+
+    def route_service(self, *, namespace: str, name: str, port: int = 443, to: int) -> None:
+        """Send webhook calls for Service `namespace/name:port` to 127.0.0.1:`to`."""
+        self._state.services.route(namespace=namespace, name=name, port=port, to=to)
+
+    def unroute_service(self, *, namespace: str, name: str, port: int = 443) -> None:
+        self._state.services.unroute(namespace=namespace, name=name, port=port)
+
+    @property
+    def reviews(self) -> list[SentReview]:
+        """Every AdmissionReview sent to a webhook, in order."""
+        return self._state.reviews
 
     def compact(self) -> None:
         self.store.compact()

@@ -147,3 +147,50 @@ def by_code(code: int, *, retry_after: int | None = None) -> ApiError:
     }
     reason, message = known.get(code, ("Unknown", f"injected error {code}"))
     return ApiError(code, reason=reason, message=message, details=details, headers=headers)
+
+
+def internal_error(cause: str) -> ApiError:
+    """`apierrors.NewInternalError`: how a failed webhook call fails the request."""
+    return ApiError(
+        500,
+        reason="InternalError",
+        message=f"Internal error occurred: {cause}",
+        details={"causes": [{"message": cause}]},
+    )
+
+
+def denied_by_webhook(hook: str, *, status: dict[str, Any] | None) -> ApiError:
+    """`webhookerrors.ToStatusErr`: the webhook's own status, its message prefixed."""
+    result = dict(status or {})
+    denied = f'admission webhook "{hook}" denied the request'
+    code = result.get("code")
+    code = code if isinstance(code, int) else 0
+    if result.get("message"):
+        message = f"{denied}: {result['message']}"
+    elif result.get("reason"):
+        message = f"{denied}: {result['reason']}"
+    else:
+        message = f"{denied} without explanation"
+    return ApiError(
+        max(code, 400),
+        reason=str(result.get("reason") or ""),
+        message=message,
+        details=result.get("details"),
+        metadata=result.get("metadata"),
+    )
+
+
+def dry_run_unsupported(hook: str) -> ApiError:
+    """`webhookerrors.NewDryRunUnsupportedErr`."""
+    return bad_request(f'admission webhook "{hook}" does not support dry run')
+
+
+def forbidden_by_conditions(resource: Resource, *, name: str, cause: str) -> ApiError:
+    """`apierrors.NewForbidden` for matchConditions that failed with failurePolicy Fail."""
+    subject = f'{resource.qualified} "{name}"' if name else resource.qualified
+    return ApiError(
+        403,
+        reason="Forbidden",
+        message=f"{subject} is forbidden: {cause}",
+        details=_details(resource, name=name),
+    )

@@ -4,7 +4,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,14 +16,8 @@ from tests.builders import namespace
 from tests.fakeapi import FakeApiServer
 from tests.reviews import STARTER_NS, deployment_create, envelope
 from tests.webhook.certs import SERVICE_NAME, make_ca, make_serving
+from tests.webhook.process import free_port
 from tests.webhook.test_server import client_context
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def _status(session: aiohttp.ClientSession, url: str) -> int:
@@ -41,7 +34,7 @@ async def test_sigterm_makes_it_unready_keeps_serving_then_exits_0(
     fake_api.seed(namespace(STARTER_NS, tier="starter"))
     ca = make_ca(tmp_path / "ca")
     pair = make_serving(tmp_path / "serving", ca=ca)
-    port, metrics_port = _free_port(), _free_port()
+    port, metrics_port = free_port(), free_port()
     process = subprocess.Popen(  # noqa: ASYNC220 - Popen returns at once; waiting is threaded
         [
             sys.executable, "-m", "webhook", "--tls-cert", str(pair.cert), "--tls-key",
