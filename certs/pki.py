@@ -9,6 +9,7 @@ certificate verifies against the caBundle:
   3. retire: the old CA is no longer trusted.
 """
 
+import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -56,8 +57,9 @@ class Pki:
 
 
 def _ca_name(now: datetime) -> str:
-    # A new name for each CA: the bundle holds two during a rollover, and people read them.
-    return f"tiergate-webhook-ca-{now:%Y%m%dT%H%M%SZ}"
+    # A distinct name for each CA, even two made in the same second: the bundle holds
+    # two during a rollover, and people (and chain building) tell them apart by name.
+    return f"tiergate-webhook-ca-{now:%Y%m%d}-{secrets.token_hex(4)}"
 
 
 def rotate_ca(pki: Pki, *, now: datetime, lifetimes: Lifetimes) -> tuple[Pki, Step]:
