@@ -12,11 +12,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from tiergate import replicas
 from tiergate.classification import classify
 from tiergate.config import Enforcement, TiergateConfig
 from tiergate.decision import Decision, decide
-from tiergate.kinds import JUDGED_KINDS
+from tiergate.kinds import SCALABLE_KINDS
 from tiergate.objects import KubeObject
 from tiergate.ownership import has_builtin_controller
 from tiergate.reading import ObjectError
@@ -25,10 +24,12 @@ from tiergate.text import bounded_warnings, printable
 from tiergate.verdicts import judge_namespace
 
 # Only kube-controller-manager may create what a built-in controller owns (DESIGN.md).
-_CONTROLLER_MANAGER = "system:kube-controller-manager"
-_CONTROLLER_ACCOUNT = re.compile(r"system:serviceaccount:kube-system:[a-z0-9-]+-controller")
-# The kinds whose `scale` subresource sets spec.replicas.
-_SCALABLE = {(k.group, k.plural): k for k in JUDGED_KINDS if k.count_pods is replicas.replicas}
+# RE2-safe: the admission policy renders the same pattern into CEL.
+CONTROLLER_USERNAMES = (
+    r"system:kube-controller-manager|system:serviceaccount:kube-system:[a-z0-9-]+-controller"
+)
+_CONTROLLER_USERS = re.compile(CONTROLLER_USERNAMES)
+_SCALABLE = {(k.group, k.plural): k for k in SCALABLE_KINDS}
 
 
 class Result(StrEnum):
@@ -157,7 +158,7 @@ def _passed_over(request: ReviewRequest, *, new: KubeObject | None) -> str | Non
 
 
 def is_controller_manager(username: str) -> bool:
-    return username == _CONTROLLER_MANAGER or _CONTROLLER_ACCOUNT.fullmatch(username) is not None
+    return _CONTROLLER_USERS.fullmatch(username) is not None
 
 
 class Admission:

@@ -48,10 +48,7 @@ class Decision:
 
     def fixes(self, *, namespace: str) -> str:
         """Both ways out: the rule's fix, or a namespace that meets the rule."""
-        return (
-            f"{self.fix_hint}; or, if namespace {namespace} should have {self.rule.name}, "
-            f"give it {self.rule.allowed_in.describe()}"
-        )
+        return rule_fixes(self.rule, namespace=namespace)
 
     def message(self, *, kind: str, name: str, namespace: str) -> str:
         """The whole sentence a user reads when the object is refused."""
@@ -59,6 +56,14 @@ class Decision:
             f"{self.rule.name}: {kind} {name} may not run in namespace {namespace}: "
             f"{self.reason}. To fix: {self.fixes(namespace=namespace)}"
         )
+
+
+def rule_fixes(rule: Rule, *, namespace: str) -> str:
+    """Both ways out of a violation, worded once for the webhook, the auditor and the policy."""
+    return (
+        f"{rule.fix_hint}; or, if namespace {namespace} should have {rule.name}, "
+        f"give it {rule.allowed_in.describe()}"
+    )
 
 
 def decide(

@@ -129,6 +129,8 @@ JUDGED_KINDS: tuple[JudgedKind, ...] = (
     JudgedKind("PodMonitor", "monitoring.coreos.com", "v1", "podmonitors", KindRole.SATELLITE),
 )
 _BY_NAME: Mapping[str, JudgedKind] = {k.kind: k for k in JUDGED_KINDS}
+# The kinds whose `scale` subresource sets spec.replicas (what a `*/scale` review changes).
+SCALABLE_KINDS = tuple(k for k in JUDGED_KINDS if k.count_pods is replicas.replicas)
 # The kinds whose objects create others (a Deployment its ReplicaSets, a Job its Pods).
 OWNER_KINDS = frozenset(owner for k in JUDGED_KINDS for owner in k.created_by)
 # Groups that once served a kind of the table; Kubernetes >= 1.30 serves none of them.

@@ -2,7 +2,8 @@
 
 `webhook --tls-cert FILE --tls-key FILE` serves admission reviews until SIGTERM;
 `webhook --check-config` validates the rule configuration and exits, so a bad
-config file is caught before a rollout.
+config file is caught before a rollout; `webhook --render-admission-config DIR`
+writes the admission configuration for the rules (see webhook.rendering).
 """
 
 import asyncio
@@ -17,8 +18,9 @@ from tiergate_edge.json_logs import log_json
 from tiergate_edge.kube_api import KubeApi
 from tiergate_edge.retry import RetryPolicy
 from webhook.namespace_cache import LiveNamespaces
+from webhook.rendering import write_admission_files
 from webhook.server import WebhookServer
-from webhook.settings import Settings, parser, settings_from
+from webhook.settings import Settings, own_namespace, parser, settings_from
 
 PROG = "webhook"
 EXIT_OK = 0
@@ -44,6 +46,13 @@ async def serve(settings: Settings) -> None:
 def _run(argv: Sequence[str], *, environ: Mapping[str, str]) -> int:
     args = parser(PROG).parse_args(argv)
     config = load_config(args.config)
+    if args.render_admission_config is not None:
+        stdout = standard_output()
+        namespace = own_namespace(args, environ=environ)
+        directory = args.render_admission_config
+        for path in write_admission_files(directory, config=config, own_namespace=namespace):
+            stdout.write(f"wrote {path}\n")
+        return EXIT_OK
     if args.check_config:
         stdout = standard_output()
         for rule in config.rules:

@@ -35,6 +35,8 @@ class Settings:
     deny_unknown_namespace: bool = True
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     kubeconfig: str | None = None
+    webhook_configuration: str = "tiergate"
+    webhook_configuration_poll: float = 60.0
 
 
 def duration(text: str) -> float:
@@ -50,6 +52,12 @@ def parser(prog: str) -> ArgumentParser:
     add = arguments.add_argument
     add("--config", type=config_path, metavar="FILE", help="rule configuration (YAML)")
     add("--check-config", action="store_true", help="validate the configuration and exit")
+    add(
+        "--render-admission-config",
+        type=config_path,
+        metavar="DIR",
+        help="write the webhook configuration and admission policies for the rules and exit",
+    )
     add("--tls-cert", type=config_path, metavar="FILE", help="serving certificate (PEM)")
     add("--tls-key", type=config_path, metavar="FILE", help="its private key (PEM)")
     add("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")  # noqa: S104
@@ -60,7 +68,24 @@ def parser(prog: str) -> ArgumentParser:
     add("--on-namespace-error", choices=("deny", "allow"), default="deny")
     add("--own-namespace", default=None, help="tiergate's own namespace")
     add("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
+    add(
+        "--webhook-configuration",
+        default="tiergate",
+        metavar="NAME",
+        help="the ValidatingWebhookConfiguration whose rules hash is compared (default tiergate)",
+    )
+    add(
+        "--webhook-configuration-poll",
+        type=duration,
+        default=60.0,
+        help="how often to read it (default 60s)",
+    )
     return arguments
+
+
+def own_namespace(args: object, *, environ: Mapping[str, str]) -> str:
+    """`--own-namespace`, else the pod's namespace (downward API), else tiergate-system."""
+    return vars(args)["own_namespace"] or environ.get("POD_NAMESPACE") or "tiergate-system"
 
 
 def settings_from(args: object, *, config: TiergateConfig, environ: Mapping[str, str]) -> Settings:
@@ -71,6 +96,10 @@ def settings_from(args: object, *, config: TiergateConfig, environ: Mapping[str,
     for flag in ("port", "metrics_port"):
         if not 0 <= values[flag] <= 65535:
             raise UsageError(f"--{flag.replace('_', '-')}: {values[flag]} is not a port")
+    if not values["webhook_configuration"]:
+        raise UsageError("--webhook-configuration: give the name of the configuration")
+    if values["webhook_configuration_poll"] <= 0:
+        raise UsageError("--webhook-configuration-poll must be positive")
     if values["max_body_bytes"] < 1:
         raise UsageError("--max-body-bytes must be positive")
     return Settings(
@@ -81,10 +110,12 @@ def settings_from(args: object, *, config: TiergateConfig, environ: Mapping[str,
         host=values["host"],
         port=values["port"],
         metrics_port=values["metrics_port"],
-        own_namespace=values["own_namespace"] or environ.get("POD_NAMESPACE") or "tiergate-system",
+        own_namespace=own_namespace(args, environ=environ),
         shutdown_delay=values["shutdown_delay"],
         certificate_poll=values["certificate_poll"],
         deny_unknown_namespace=values["on_namespace_error"] == "deny",
         max_body_bytes=values["max_body_bytes"],
         kubeconfig=environ.get("KUBECONFIG"),
+        webhook_configuration=values["webhook_configuration"],
+        webhook_configuration_poll=values["webhook_configuration_poll"],
     )
