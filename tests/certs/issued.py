@@ -74,4 +74,3 @@ def settings(*args: str) -> Any:
 
 def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
-

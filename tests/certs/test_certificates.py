@@ -1,11 +1,13 @@
 """The certificates themselves: chain, names, key usage, lifetimes, renewal and CA rollover."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
 from cryptography import x509
+from cryptography.x509 import DNSName
 from cryptography.x509.oid import ExtendedKeyUsageOID
-from cryptography.x509.verification import DNSName, PolicyBuilder, Store, VerificationError
+from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
 from certs.authority import Pair, make_ca, service_names
 from certs.pki import Lifetimes, Pki, Step, ca_due, ensure, rotate_ca
@@ -70,9 +72,12 @@ def test_the_serving_certificate_is_for_server_auth_only_and_cannot_sign() -> No
     usage = extensions.get_extension_for_class(x509.KeyUsage)
     constraints = extensions.get_extension_for_class(x509.BasicConstraints)
     purposes = extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    assert usage.critical and usage.value.digital_signature
-    assert not usage.value.key_cert_sign and not usage.value.crl_sign
-    assert constraints.critical and constraints.value.ca is False
+    assert usage.critical
+    assert usage.value.digital_signature
+    assert not usage.value.key_cert_sign
+    assert not usage.value.crl_sign
+    assert constraints.critical
+    assert constraints.value.ca is False
     assert list(purposes) == [ExtendedKeyUsageOID.SERVER_AUTH]
 
 
@@ -82,8 +87,11 @@ def test_the_ca_signs_certificates_only_and_no_intermediate() -> None:
     extensions = pki.current.certificate.extensions
     usage = extensions.get_extension_for_class(x509.KeyUsage).value
     constraints = extensions.get_extension_for_class(x509.BasicConstraints).value
-    assert usage.key_cert_sign and usage.crl_sign and not usage.digital_signature
-    assert constraints.ca is True and constraints.path_length == 0
+    assert usage.key_cert_sign
+    assert usage.crl_sign
+    assert not usage.digital_signature
+    assert constraints.ca is True
+    assert constraints.path_length == 0
 
 
 def test_the_serving_certificate_never_outlives_its_ca() -> None:
@@ -99,7 +107,7 @@ def test_the_serving_certificate_never_outlives_its_ca() -> None:
 @pytest.mark.parametrize(
     ("days_later", "reissued"),
     [(1, False), (59, False), (60, True), (89, True), (120, True)],
-    ids=lambda v: str(v),
+    ids=str,
 )
 def test_the_serving_certificate_is_reissued_once_within_renew_before_of_expiry(
     days_later: int, reissued: bool
@@ -117,7 +125,8 @@ def test_other_service_names_or_another_signing_ca_reissue_the_certificate() -> 
     renamed, reason = ensure(
         pki, names=service_names("gate", namespace="tiergate-system"), now=NOW, lifetimes=LIFETIMES
     )
-    assert reason is not None and "not the Service's" in reason
+    assert reason is not None
+    assert "not the Service's" in reason
     assert _serving(renamed).serial_hex != _serving(pki).serial_hex
     foreign = make_ca(now=NOW, validity=timedelta(days=10), name="another-ca")
     _, reason = ensure(
@@ -137,12 +146,13 @@ def test_each_ca_rollover_step_keeps_the_old_and_the_new_state_compatible() -> N
         steps.append(step)
     assert steps == [Step.INTRODUCE, Step.SWITCH, Step.RETIRE]
     assert [len(s.trusted()) for s in states] == [1, 2, 2, 1]
-    for before, after in zip(states, states[1:], strict=False):
+    for before, after in itertools.pairwise(states):
         for certificate in (_serving(before).certificate, _serving(after).certificate):
             for bundle in (before.trusted(), after.trusted()):
                 assert _verifies(certificate, trusted=bundle)
     first, last = states[0], states[-1]
-    assert first.current is not None and last.current is not None
+    assert first.current is not None
+    assert last.current is not None
     assert last.trusted() == (last.current.certificate,)
     assert not _verifies(_serving(first).certificate, trusted=last.trusted())
 

@@ -126,7 +126,7 @@ def test_a_ca_rollover_takes_three_runs_and_overlaps_the_bundle(
         (["--namespace", ""], "--namespace: '' is not a DNS label"),
         (["--rotate-ca"], "--rotate-ca: there is no CA yet"),
     ],
-    ids=lambda v: str(v),
+    ids=str,
 )
 def test_bad_flags_exit_2_naming_the_flag(
     tmp_path: Path, capsys: Any, arguments: list[str], message: str

@@ -1,6 +1,7 @@
 """The real webhook server serves what `tiergate-certs` wrote, and a client with the caBundle
 accepts it over verified TLS, under each of the Service's names and across a CA rollover."""
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,7 @@ async def test_during_a_ca_rollover_each_step_s_certificate_is_accepted_with_eit
     for _ in range(3):
         run_certs("--rotate-ca", pki=pki, out=out, capsys=capsys)
         states.append(read_output(out))
-    for step, (before, after) in enumerate(zip(states, states[1:], strict=False)):
+    for step, (before, after) in enumerate(itertools.pairwise(states)):
         for served_name, served in (("old", before), ("new", after)):
             for trusted_name, trusted in (("old", before), ("new", after)):
                 answer = await _allowed_over_tls(

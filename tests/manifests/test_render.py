@@ -20,6 +20,15 @@ _ADMISSION = {
     "overlays/vap-only": {"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"},
     "monitoring": set(),
 }
+_CLUSTER_SCOPED = {
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "PriorityClass",
+    "ValidatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+}
 _ADMISSION_KINDS = {
     "ValidatingWebhookConfiguration",
     "ValidatingAdmissionPolicy",
@@ -45,31 +54,18 @@ def test_the_variant_renders_its_programs_and_admission_objects(
 def test_every_namespaced_object_lives_in_tiergate_system_with_the_common_labels(
     renders: Renders, variant: Variant
 ) -> None:
-    strays = []
-    for o in renders[variant]:
-        metadata = o["metadata"]
-        labels = metadata.get("labels", {})
-        kind = o["kind"]
-        namespaced = kind not in _CLUSTER_SCOPED
-        if namespaced and metadata.get("namespace") != NAMESPACE:
-            strays.append(f"{kind} {metadata['name']}: namespace {metadata.get('namespace')}")
-        if kind in _ADMISSION_KINDS:
-            continue  # the generator's objects carry the generator's labels
-        for key in ("app.kubernetes.io/name", "app.kubernetes.io/part-of"):
-            if labels.get(key) != "tiergate":
-                strays.append(f"{kind} {metadata['name']}: label {key}")
+    strays = [
+        f"{o['kind']} {o['metadata']['name']}: namespace {o['metadata'].get('namespace')}"
+        for o in renders[variant]
+        if o["kind"] not in _CLUSTER_SCOPED and o["metadata"].get("namespace") != NAMESPACE
+    ]
+    strays += [
+        f"{o['kind']} {o['metadata']['name']}: label {key}"
+        for o in renders[variant]
+        for key in ("app.kubernetes.io/name", "app.kubernetes.io/part-of")
+        if o["metadata"].get("labels", {}).get(key) != "tiergate"
+    ]
     assert strays == []
-
-
-_CLUSTER_SCOPED = {
-    "Namespace",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "PriorityClass",
-    "ValidatingWebhookConfiguration",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
-}
 
 
 def test_the_ca_bundle_source_is_read_by_kustomize_and_never_applied(renders: Renders) -> None:

@@ -31,9 +31,9 @@ def _path(document: Object, dotted: str) -> Any:
 
 def _issuer_ref(o: Object) -> list[str]:
     reference = _path(o, "spec.issuerRef") or {}
-    return [] if reference.get("name") and reference.get("kind") in {"Issuer", "ClusterIssuer"} else [
-        "spec.issuerRef needs a name and kind Issuer or ClusterIssuer"
-    ]  # fmt: skip
+    if reference.get("name") and reference.get("kind") in {"Issuer", "ClusterIssuer"}:
+        return []
+    return ["spec.issuerRef needs a name and kind Issuer or ClusterIssuer"]
 
 
 def _certificate(o: Object) -> list[str]:
