@@ -42,27 +42,18 @@ def _bound_to(objects: list[dict[str, Any]], account: str) -> set[Grant]:
 READ = {(k.group, k.plural, verb, "") for k in JUDGED_KINDS for verb in ("list", "watch")}
 AUDITOR_BASE = READ | {
     ("", "namespaces", "get", ""),
-    ("", "events", "create", ""),
     ("events.k8s.io", "events", "create", ""),
     ("coordination.k8s.io", "leases", "create", ""),
     ("coordination.k8s.io", "leases", "get", "tiergate-auditor"),
     ("coordination.k8s.io", "leases", "update", "tiergate-auditor"),
-    ("", "configmaps", "create", ""),
-    *(
-        ("", "configmaps", verb, "tiergate-auditor-first-seen")
-        for verb in ("get", "update", "patch")
-    ),
+    *(("", "configmaps", verb, "") for verb in ("get", "create", "update", "delete")),
 }
 _REMOVABLE = [k for k in JUDGED_KINDS if k.role is not KindRole.NAMESPACE]
+# Scaled to zero (replicas) or suspended (a CronJob) by a patch of the object itself.
+_SCALABLE = [k for k in JUDGED_KINDS if k.count_pods in {replicas.replicas, replicas.cron_job}]
 REMEDIATION = {
     *((k.group, k.plural, verb, "") for k in _REMOVABLE for verb in ("get", "delete")),
-    *(
-        (k.group, f"{k.plural}/scale", verb, "")
-        for k in JUDGED_KINDS
-        if k.count_pods is replicas.replicas
-        for verb in ("get", "patch", "update")
-    ),
-    ("batch", "cronjobs", "patch", ""),  # suspend
+    *((k.group, k.plural, "patch", "") for k in _SCALABLE),
 }
 WEBHOOK = {
     ("", "namespaces", "get", ""),

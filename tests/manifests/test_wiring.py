@@ -169,3 +169,28 @@ def test_each_metrics_service_exposes_the_metrics_port_of_its_program(
     assert port["name"] == port["targetPort"] == "metrics"
     assert str(port["port"]) == flag(container(deployment), "--metrics-port")
     assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+
+
+MONITORING = Variant("monitoring")
+
+
+@pytest.mark.skipif(
+    not (MANIFESTS / "monitoring/kustomization.yaml").exists(),
+    reason="manifests/monitoring is not in this tree",
+)
+def test_each_service_monitor_scrapes_exactly_one_metrics_service(renders: Renders) -> None:
+    services = list(of_kind(renders[Variant("base")], "Service"))
+    scraped = {}
+    for monitor in of_kind(renders[MONITORING], "ServiceMonitor"):
+        wanted = monitor["spec"]["selector"]["matchLabels"].items()
+        ports = {e["port"] for e in monitor["spec"]["endpoints"]}
+        scraped[monitor["metadata"]["name"]] = sorted(
+            s["metadata"]["name"]
+            for s in services
+            if s["metadata"]["labels"].items() >= wanted
+            and ports & {p["name"] for p in s["spec"]["ports"]}
+        )
+    assert scraped == {
+        "tiergate-webhook": ["tiergate-webhook-metrics"],
+        "tiergate-auditor": ["tiergate-auditor-metrics"],
+    }
