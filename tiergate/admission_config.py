@@ -106,7 +106,8 @@ def candidates_condition(config: TiergateConfig) -> str:
 
 def _label_state(obj: str, *, key: str) -> tuple[str, str]:
     guard, labels = field(obj, "metadata", "labels", last="map")
-    present = f"({guard} && {literal(key)} in {labels})"
+    # A label value is always a string; one that is not reads as absent, never an error.
+    present = f"({guard} && {literal(key)} in {labels} && type({labels}[{literal(key)}]) == string)"
     return present, f"{labels}[{literal(key)}]"
 
 

@@ -150,7 +150,7 @@ def label_pairs_expression(labels: str, *, guard: str, pairs: Iterable[tuple[str
 
 def _requirement(labels: str, *, present: str, requirement: LabelSelectorRequirement) -> str:
     key = literal(requirement.key)
-    has_key = f"({present} && {key} in {labels})"
+    has_key = f"({present} && {key} in {labels} && type({labels}[{key}]) == string)"
     values = "[" + ", ".join(literal(v) for v in requirement.values) + "]"
     match requirement.operator:
         case Operator.IN:
@@ -167,7 +167,8 @@ def selector_expression(labels: str, *, present: str, selector: LabelSelector) -
     """A LabelSelector as CEL over the map `labels`; `present` says whether it exists
     (absent labels are an empty map, as for the API server)."""
     terms = [
-        f"{present} && {literal(k)} in {labels} && {labels}[{literal(k)}] == {literal(v)}"
+        f"{present} && {literal(k)} in {labels} && type({labels}[{literal(k)}]) == string "
+        f"&& {labels}[{literal(k)}] == {literal(v)}"
         for k, v in selector.match_labels.items()
     ]
     terms += [

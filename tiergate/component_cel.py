@@ -69,10 +69,14 @@ def prefilter(obj: str, *, rules: Sequence[Rule]) -> str:
         terms.append(label_pairs_expression(labels, guard=guard, pairs=pairs))
     if pairs:
         guard, expressions = field(obj, "spec", "selector", "matchExpressions", last="list")
-        wanted = " || ".join(f"r.key == {literal(k)} && {literal(v)} in r.values" for k, v in pairs)
+        wanted = " || ".join(
+            f"r.key == {literal(k)} && r.values.exists(v, type(v) == string && v == {literal(v)})"
+            for k, v in pairs
+        )
         requirement = (
             "type(r) == map && has(r.key) && has(r.operator) && has(r.values) "
-            f"&& type(r.key) == string && type(r.values) == list && r.operator == {literal('In')}"
+            "&& type(r.key) == string && type(r.operator) == string && type(r.values) == list "
+            f"&& r.operator == {literal('In')}"
         )
         terms.append(f"{guard} && {expressions}.exists(r, {requirement} && ({wanted}))")
     images = [g for rule in rules for g in rule.component.images]
@@ -95,7 +99,8 @@ def _monitor_pair(obj: str, *, key: str, value: str) -> str:
     guard, expressions = field(obj, "spec", "selector", "matchExpressions", last="list")
     k, v = literal(key), literal(value)
     single = (
-        'type(r) == map && has(r.operator) && r.operator == "In" && has(r.key) '
+        "type(r) == map && has(r.operator) && type(r.operator) == string "
+        '&& r.operator == "In" && has(r.key) '
         "&& type(r.key) == string && has(r.values) && type(r.values) == list "
         "&& size(r.values) == 1 && type(r.values[0]) == string"
     )

@@ -35,7 +35,9 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(number, stop.set)
     api = await KubeApi.connect(retry=RetryPolicy(), kubeconfig=settings.kubeconfig)
     async with LiveNamespaces(api) as namespaces:
-        server = WebhookServer(settings, namespaces=namespaces, background=[namespaces.run])
+        server = WebhookServer(
+            settings, namespaces=namespaces, background=[namespaces.run], api=api
+        )
         await server.start()
         try:
             await stop.wait()

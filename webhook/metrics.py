@@ -33,6 +33,7 @@ class WebhookMetrics:
     namespace_lookups: Counter
     certificate_expiry: Gauge
     certificate_reloads: Counter
+    admission_config_mismatch: Gauge
 
     def count(self, response: Response, *, operation: str, kind: str, dry_run: bool) -> None:
         """One sample per rule that judged the request, or one with rule="" if none did."""
@@ -82,6 +83,12 @@ def create_metrics(registry: CollectorRegistry) -> WebhookMetrics:
             CERTIFICATE_RELOADS,
             "Serving certificate loads after a change of the files, by result.",
             ["result"],
+            registry=registry,
+        ),
+        admission_config_mismatch=Gauge(
+            ADMISSION_CONFIG_MISMATCH,
+            "1 when the ValidatingWebhookConfiguration is absent or its tiergate.io/rules-hash "
+            "differs from the rules this webhook runs; 0 when equal; NaN until first read.",
             registry=registry,
         ),
     )

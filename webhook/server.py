@@ -15,7 +15,10 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from tiergate.admission import Admission
+from tiergate.admission_config import rules_hash
 from tiergate.config import ConfigError
+from tiergate_edge.kube_api import KubeApi
+from webhook.admission_config_check import AdmissionConfigCheck
 from webhook.app import Transport, metrics_app, review_app
 from webhook.certificates import ServingCertificate
 from webhook.health import Readiness
@@ -52,7 +55,10 @@ class WebhookServer:
         namespaces: NamespaceSource,
         background: Sequence[Work] = (),
         registry: CollectorRegistry | None = None,
+        api: KubeApi | None = None,
     ) -> None:
+        """`api`, when given, is used to compare the cluster's webhook configuration with
+        the rules (webhook.admission_config_check)."""
         self.settings = settings
         self.registry = registry or CollectorRegistry()
         metrics = create_metrics(self.registry)
@@ -79,7 +85,18 @@ class WebhookServer:
         )
         app = review_app(transport, readiness=self.readiness)
         poll = settings.certificate_poll
-        for work in (lambda: self.certificate.poll(interval=poll), *background):
+        works = [lambda: self.certificate.poll(interval=poll), *background]
+        self.admission_config: AdmissionConfigCheck | None = None
+        if api is not None:
+            self.admission_config = AdmissionConfigCheck(
+                api,
+                name=settings.webhook_configuration,
+                rules_hash=rules_hash(settings.config),
+                gauge=metrics.admission_config_mismatch,
+                interval=settings.webhook_configuration_poll,
+            )
+            works.append(self.admission_config.run)
+        for work in works:
             app.cleanup_ctx.append(_background(work))
         # No access log: one line per review would drown the denials that matter.
         self._reviews = web.AppRunner(
