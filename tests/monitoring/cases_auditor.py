@@ -180,8 +180,8 @@ CASES = (
         fired=(
             Fired(
                 f"2 delete remediation(s) of rule {RULE} failed in the last 30 minutes. "
-                "Check: kubectl -n tiergate-system get events --field-selector "
-                "reason=RemediationFailed; kubectl -n tiergate-system logs deploy/tiergate-auditor",
+                "Check: kubectl -n tiergate-system get events; kubectl -n tiergate-system "
+                "logs deploy/tiergate-auditor",
                 {"rule": RULE, "action": "delete"},
             ),
         ),
