@@ -2,10 +2,14 @@
 through the data source variable, so it works in any Grafana it is provisioned to."""
 
 import json
+from pathlib import Path
+
+import yaml
 
 from auditor import metric_names
 from tests.monitoring.promql import DASHBOARD_FILE, dashboard_queries
 from tests.monitoring.promql import metric_names as names_in
+from tests.monitoring.promtool import run
 from webhook import metrics as webhook_metrics
 
 
@@ -44,3 +48,15 @@ def test_the_dashboard_shows_drift_waste_admission_passes_and_remediation() -> N
         metric_names.PASSES,
         metric_names.REMEDIATIONS,
     } <= used
+
+
+def test_promtool_parses_every_dashboard_query(promtool: Path, tmp_path: Path) -> None:
+    # Grafana's $__rate_interval is not PromQL: a fixed range stands in for it.
+    queries = [query.replace("$__rate_interval", "5m") for query in dashboard_queries()]
+    rules = [{"record": f"tiergate:dashboard_query_{i}", "expr": q} for i, q in enumerate(queries)]
+    rules_file = tmp_path / "dashboard-queries.rules.yaml"
+    rules_file.write_text(
+        yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}), encoding="utf-8"
+    )
+    result = run(promtool, "check", "rules", rules_file)
+    assert result.returncode == 0, result.stdout + result.stderr
