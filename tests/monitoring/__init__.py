@@ -1,0 +1,1 @@
+"""Tests of the alert rules and the dashboard, with the real promtool."""
