@@ -36,10 +36,12 @@ class ServiceReadiness:
     """Ready after the first pass as leader, or once a follower; never unready again
     but while shutting down (an API blip must not take every replica out at once)."""
 
+    following: Callable[[], bool] = lambda: False
     ready: bool = False
     draining: bool = False
 
     def missing(self) -> list[str]:
+        self.ready = self.ready or self.following()
         waiting = [] if self.ready else ["the first pass as leader, or a Lease held by another"]
         return ["shutting down", *waiting] if self.draining else waiting
 
@@ -71,7 +73,7 @@ class AuditorService:
         self._page_size = page_size
         self._after_pass = after_pass
         self._jitter = jitter
-        self.readiness = ServiceReadiness()
+        self.readiness = ServiceReadiness(following=self._following)
         self._wake = asyncio.Event()
         self._next_pass = 0.0  # monotonic
         self._report: AuditReport | None = None  # the last complete pass, as re-audited since
@@ -89,6 +91,9 @@ class AuditorService:
         else:
             self._report = None
         self._wake.set()
+
+    def _following(self) -> bool:
+        return self._elector.holder not in (None, "", self._elector.identity)
 
     async def run(self, *, stop: asyncio.Event) -> None:
         """Elect, audit and watch until `stop` is set; then abandon any pass and release."""
@@ -120,8 +125,6 @@ class AuditorService:
                 await self._pass()
                 spread = 1 + INTERVAL_JITTER * self._jitter()
                 self._next_pass = started + self._interval * spread
-            if not leading and not self.readiness.ready:
-                self.readiness.ready = self._elector.holder not in (None, self._elector.identity)
             now = self._clock.monotonic()
             pause = self._next_pass - now if leading else self._elector.timing.retry_seconds
             await self._clock.sleep(max(0.0, pause), wake=self._wake)

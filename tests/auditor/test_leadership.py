@@ -13,15 +13,13 @@ from typing import Any
 import pytest
 
 from auditor.leadership import LeaseElector, LeaseTiming, micro_time
+from tests.auditor.election import LEASE, OWN, TIMING, elector
 from tests.auditor.fake_clock import FakeClock
 from tests.builders import namespace
 from tests.fakeapi import FakeApiServer
 from tiergate_edge.kube_api import KubeApi
 from tiergate_edge.retry import RetryPolicy
 
-OWN = "tiergate-system"
-LEASE = "tiergate-auditor"
-TIMING = LeaseTiming()  # 12 s lease, 10 s renew deadline, 2 s retry period
 MakeElector = Callable[[str], Awaitable[LeaseElector]]
 
 
@@ -59,15 +57,11 @@ async def _electors(
                 retry=RetryPolicy(attempts=1), kubeconfig=str(server.kubeconfig)
             )
             await stack.enter_async_context(api)
-            return LeaseElector(
+            return elector(
                 api,
-                namespace=OWN,
-                name=LEASE,
                 identity=identity,
                 clock=clock,
-                timing=TIMING,
                 on_change=lambda leading: seen.append((identity, leading)),
-                jitter=lambda: 1.0,
             )
 
         yield make
