@@ -275,3 +275,19 @@ async def test_an_incomplete_pass_keeps_the_last_complete_drift_and_is_not_hande
         assert leader.drift("customer-s1") == 1
         assert len(leader.reports) == 1
         assert leader.sample(names.API_ERRORS, {"code": "403"}) == 1
+
+
+async def test_a_relabel_made_while_the_watch_was_down_is_found_by_the_next_list(
+    cluster: FakeApiServer, clock: FakeClock
+) -> None:
+    cluster.fail(verb="watch", resource="namespaces", drop=True)
+    async with _replicas(cluster, clock) as start:
+        leader = await start("auditor-a")
+        await eventually(lambda: leader.drift("customer-s1") == 1)
+        await clock.asleep(3)  # the Lease loop, the pass loop, and the watch waiting to retry
+        cluster.seed(namespace("customer-s1", **{"monitoring.dedicated": "true"}))
+        clock.advance(1)
+        await eventually(lambda: leader.drift("customer-s1") is None)
+        assert leader.passes() == 1
+        lists = cluster.faults.requests_for(verb="list", resource="namespaces")
+        assert len([r for r in lists if "limit" not in r.query]) == 2, "the watch listed again"
