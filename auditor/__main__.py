@@ -1,7 +1,8 @@
 """`auditor`: the command line entry point.
 
-Parses the settings once, wires the file source, the policy core and the report
-together; every failure becomes `auditor: message` and exit code 2.
+Parses the settings once; `--once` runs one pass (files or the cluster) and prints
+the report, otherwise the service runs until SIGTERM (auditor.continuous). Every
+failure becomes `auditor: message` and exit code 2.
 """
 
 import asyncio
