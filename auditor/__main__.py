@@ -1,26 +1,25 @@
 """`auditor`: the command line entry point.
 
-Parses the settings once, wires the file source, the policy core and the report
-together; every failure becomes `auditor: message` and exit code 2.
+Parses the settings once; `--once` runs one pass (files or the cluster) and prints
+the report, otherwise the service runs until SIGTERM (auditor.continuous). Every
+failure becomes `auditor: message` and exit code 2.
 """
 
 import asyncio
 import os
 import sys
-import time
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import BinaryIO, TextIO
 
-from auditor.file_source import build_snapshot, collector_paused, read_inputs
+from auditor.clock import SystemClock
+from auditor.passes import ClusterSource, FileSource, run_once
 from auditor.report import RENDERERS
 from auditor.settings import AuditorSettings, parse_settings
-from tiergate.audit import Snapshot, audit
 from tiergate.config import TiergateConfig
 from tiergate.findings import AuditReport
-from tiergate.sieve import Sieve
 from tiergate_edge.config_file import load_config
 from tiergate_edge.failures import EXIT_FAILED, run_program, standard_output, write_message
+from tiergate_edge.json_logs import log_json
 
 PROG = "auditor"
 EXIT_CLEAN = 0
@@ -53,26 +52,16 @@ def _hints(report: AuditReport, *, settings: AuditorSettings) -> list[str]:
     return hints
 
 
-def _snapshot_of_files(
-    settings: AuditorSettings, *, sieve: Sieve, stdin: BinaryIO | None
-) -> tuple[Snapshot, list[str]]:
-    reading = read_inputs(
-        settings.files, stdin=stdin, max_bytes=settings.max_input_bytes, sieve=sieve
-    )
-    snapshot, notes = build_snapshot(reading, assumed=settings.assumed_namespace)
-    return snapshot, [*reading.notes, *notes]
-
-
-async def _snapshot_of_cluster(
-    settings: AuditorSettings, *, sieve: Sieve, config: TiergateConfig
-) -> Snapshot:
+async def _report_of_cluster(settings: AuditorSettings, *, config: TiergateConfig) -> AuditReport:
     # Imported here: the API client (aiohttp, kubernetes-asyncio) is for the cluster only,
     # and a run on files starts faster without it.
-    from auditor.cluster_source import read_cluster  # noqa: PLC0415
     from tiergate_edge.kube_api import KubeApi  # noqa: PLC0415
 
     async with await KubeApi.connect(retry=settings.retry) as api:
-        return await read_cluster(api, sieve=sieve, config=config, page_size=settings.page_size)
+        source = ClusterSource(api, page_size=settings.page_size)
+        return await run_once(
+            source, config=config, clock=SystemClock(), own_namespace=settings.own_namespace
+        )
 
 
 def run(
@@ -80,19 +69,28 @@ def run(
 ) -> int:
     """One pass over the files named with -f, or over the cluster; the report; the exit code."""
     config = load_config(settings.config, max_bytes=settings.max_input_bytes)
-    sieve = Sieve(config, default_namespace=settings.namespace, remember_drops=bool(settings.files))
-    started = time.monotonic()
     notes: list[str] = []
-    with collector_paused():
-        if settings.files:
-            snapshot, notes = _snapshot_of_files(settings, sieve=sieve, stdin=stdin)
-        else:
-            snapshot = asyncio.run(_snapshot_of_cluster(settings, sieve=sieve, config=config))
-        report = audit(
-            snapshot, config=config, own_namespace=settings.own_namespace, now=datetime.now(UTC)
+    if settings.files:
+        source = FileSource(
+            settings.files,
+            stdin=stdin,
+            max_bytes=settings.max_input_bytes,
+            assumed=settings.assumed_namespace,
         )
-    duration = round(time.monotonic() - started, 3)
-    report = report.model_copy(update={"duration_seconds": duration})
+        report = asyncio.run(
+            run_once(
+                source, config=config, clock=SystemClock(), own_namespace=settings.own_namespace
+            )
+        )
+        notes = source.notes
+    elif settings.once:
+        report = asyncio.run(_report_of_cluster(settings, config=config))
+    else:
+        # Imported here: `--once` on files needs neither aiohttp nor the service.
+        from auditor.continuous import serve_until_signalled  # noqa: PLC0415
+
+        log_json(stderr)
+        return serve_until_signalled(settings, config=config)
     for note in notes:
         write_message(stderr, prog=PROG, message=f"note: {note}")
     stdout.write(RENDERERS[settings.output](report))

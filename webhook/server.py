@@ -17,9 +17,10 @@ from prometheus_client import CollectorRegistry
 from tiergate.admission import Admission
 from tiergate.admission_config import rules_hash
 from tiergate.config import ConfigError
+from tiergate_edge.health import metrics_app
 from tiergate_edge.kube_api import KubeApi
 from webhook.admission_config_check import AdmissionConfigCheck
-from webhook.app import Transport, metrics_app, review_app
+from webhook.app import Transport, review_app
 from webhook.certificates import ServingCertificate
 from webhook.health import Readiness
 from webhook.metrics import create_metrics

@@ -5,6 +5,7 @@ The auditor's retries, its 410 restarts and its refusal to remediate after a
 """
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,8 @@ class Fault:
     expire_continue: bool = False
     times: int = 1
     hits: int = 0
+    # Anything else a fault must tell apart (one client's writes from another's, by body).
+    where: Callable[["RecordedRequest"], bool] | None = None
 
     def matches(self, request: "RecordedRequest") -> bool:
         if self.expire_continue and "continue" not in request.query:
@@ -38,6 +41,7 @@ class Fault:
             and self.resource in {None, request.resource}
             and self.namespace in {None, request.namespace}
             and self.name in {None, request.name}
+            and (self.where is None or self.where(request))
         )
 
 

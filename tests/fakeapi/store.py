@@ -262,12 +262,18 @@ class Store:
                 for event in self._history:
                     if event.rv > since and event.resource == resource:
                         subscriber(event)
-            self._subscribers.append(subscriber)
+
+            # A watch sees its own resource only: a Lease renewal is no Namespace event.
+            def filtered(event: Event) -> None:
+                if event.resource == resource:
+                    subscriber(event)
+
+            self._subscribers.append(filtered)
             current = self._rv
 
         def unsubscribe() -> None:
             with self._lock:
-                self._subscribers.remove(subscriber)
+                self._subscribers.remove(filtered)
 
         return current, unsubscribe
 

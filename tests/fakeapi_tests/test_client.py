@@ -4,6 +4,7 @@ import asyncio
 import json
 from typing import Any
 
+import aiohttp
 import pytest
 from kubernetes_asyncio import client, watch
 from kubernetes_asyncio.client.exceptions import ApiException
@@ -139,6 +140,27 @@ async def test_a_watch_reports_a_namespace_relabel_as_modified(fake_api: FakeApi
     assert event["type"] == "MODIFIED"
     assert event["object"].metadata.name == "customer-b"
     assert event["object"].metadata.labels["monitoring.dedicated"] == "true"
+
+
+async def test_a_namespace_watch_sees_no_events_of_other_resources(
+    fake_api: FakeApiServer,
+) -> None:
+    fake_api.seed(_namespace("customer-a"))
+    query = {"watch": "1", "resourceVersion": str(fake_api.store.resource_version)}
+    noise = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "noise"}}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{fake_api.url}/api/v1/namespaces", params=query) as response,
+    ):
+        fake_api.seed(noise, _namespace("customer-b"))
+        first = json.loads(await response.content.readline())
+        # Subscribed by now: what follows comes live, not from the history.
+        fake_api.seed(noise, _namespace("customer-c"))
+        second = json.loads(await response.content.readline())
+    assert [e["object"]["metadata"]["name"] for e in (first, second)] == [
+        "customer-b",
+        "customer-c",
+    ]
 
 
 async def test_a_watch_from_a_compacted_version_fails_with_410(fake_api: FakeApiServer) -> None:

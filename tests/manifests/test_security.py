@@ -7,7 +7,7 @@ import pytest
 
 from tests.manifests.conftest import Renders
 from tests.manifests.rendered import Variant, container, flag, one
-from webhook.settings import duration
+from tiergate_edge.arguments import duration
 
 BASE = Variant("base")
 PROGRAMS = ("tiergate-webhook", "tiergate-auditor")
