@@ -18,6 +18,12 @@ def resource_path(*, group: str, version: str, plural: str) -> str:
     return f"{base}/{plural}"
 
 
+def object_path(*, group: str, version: str, plural: str, namespace: str, name: str) -> str:
+    """The path of one namespaced object: `/apis/apps/v1/namespaces/NS/deployments/NAME`."""
+    base = f"/apis/{group}/{version}" if group else f"/api/{version}"
+    return f"{base}/namespaces/{namespace}/{plural}/{name}"
+
+
 async def list_pages(
     api: KubeApi, *, path: str, kind: str, api_version: str, page_size: int
 ) -> AsyncIterator[list[dict[str, Any]]]:
