@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from kubernetes_asyncio.client import Configuration
 
 Sleep = Callable[[float], Awaitable[None]]
+ErrorHook = Callable[["ApiError"], None]
 
 
 class ApiError(Exception):
@@ -146,11 +147,14 @@ class KubeApi:
         *,
         retry: RetryPolicy,
         sleep: Sleep = asyncio.sleep,
+        on_error: ErrorHook | None = None,
     ) -> None:
         self.server = str(configuration.host or "").rstrip("/")
         self._configuration = configuration
         self._retry = retry
         self._sleep = sleep
+        # Told of every failed try (retried or not), so a program can count errors by code.
+        self._on_error = on_error
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(ssl=_ssl_context(configuration)),
             timeout=aiohttp.ClientTimeout(total=retry.timeout_seconds),
@@ -158,9 +162,14 @@ class KubeApi:
 
     @classmethod
     async def connect(
-        cls, *, retry: RetryPolicy, kubeconfig: str | None = None, sleep: Sleep = asyncio.sleep
+        cls,
+        *,
+        retry: RetryPolicy,
+        kubeconfig: str | None = None,
+        sleep: Sleep = asyncio.sleep,
+        on_error: ErrorHook | None = None,
     ) -> Self:
-        return cls(await _configuration(kubeconfig), retry=retry, sleep=sleep)
+        return cls(await _configuration(kubeconfig), retry=retry, sleep=sleep, on_error=on_error)
 
     async def close(self) -> None:
         await self._session.close()
@@ -216,6 +225,7 @@ class KubeApi:
             )
             if outcome.error is None:
                 return outcome.value
+            self._told(outcome.error)
             if not outcome.retriable:
                 raise outcome.error
             attempt += 1
@@ -227,6 +237,10 @@ class KubeApi:
                     reason=outcome.error.reason,
                 )
             await self._sleep(delay)
+
+    def _told(self, error: ApiError) -> None:
+        if self._on_error is not None:
+            self._on_error(error)
 
     async def _attempt(
         self,
@@ -284,7 +298,9 @@ class KubeApi:
             timeout=read_timeout,
         ) as response:
             if response.status >= 400:
-                raise _error_of(response.status, body=await response.read(), what=what)
+                error = _error_of(response.status, body=await response.read(), what=what)
+                self._told(error)
+                raise error
             async for line in response.content:
                 if not line.strip():
                     continue
@@ -293,7 +309,9 @@ class KubeApi:
                     status = event.get("object")
                     code = status.get("code") if isinstance(status, dict) else None
                     body = json.dumps(status).encode()
-                    raise _error_of(code if isinstance(code, int) else 500, body=body, what=what)
+                    error = _error_of(code if isinstance(code, int) else 500, body=body, what=what)
+                    self._told(error)
+                    raise error
                 yield event
 
 

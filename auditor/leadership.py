@@ -1,0 +1,308 @@
+"""Leader election on a coordination.k8s.io/v1 Lease: only its holder audits and remediates.
+
+A small loop of our own rather than kubernetes_asyncio.leaderelection (which reads
+wall time for deadlines): the clock is injected, so tests drive time, and
+remediation can ask the API right before each write whether this replica still leads.
+"""
+
+import asyncio
+import logging
+import math
+import random
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from auditor.clock import Clock
+from tiergate_edge.kube_api import ApiError, ConflictError, KubeApi, NotFoundError
+from tiergate_edge.retry import RetryPolicy
+
+LOGGER = logging.getLogger("tiergate.auditor.leadership")
+CONFLICT_RETRIES = 3  # a 409 means someone wrote meanwhile: read again, decide again
+FOLLOWER_JITTER = 1.2  # client-go's JitterFactor: followers spread their attempts
+LEASES = "/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
+HOLDER = "holderIdentity"
+JSON = "application/json"
+IDENTITY_VARIABLE = "POD_NAME"
+
+
+def identity_of(environ: Mapping[str, str]) -> str:
+    """This replica's name in the Lease: the pod's name (downward API), else the host's."""
+    return environ.get(IDENTITY_VARIABLE) or socket.gethostname()
+
+
+@dataclass(frozen=True)
+class LeaseTiming:
+    """How long a Lease lasts, how long the holder keeps trying to renew, how often it tries.
+
+    Kyverno's ratios (pkg/leaderelection): lease 6, renew deadline 5, retry 1 retry period.
+    """
+
+    lease_seconds: float = 12.0
+    renew_deadline_seconds: float = 10.0
+    retry_seconds: float = 2.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.retry_seconds < self.renew_deadline_seconds < self.lease_seconds:
+            raise ValueError(
+                "lease timing: need 0 < retry period < renew deadline < lease duration, got "
+                f"{self.retry_seconds}, {self.renew_deadline_seconds}, {self.lease_seconds}"
+            )
+
+    @classmethod
+    def from_retry_period(cls, seconds: float) -> "LeaseTiming":
+        return cls(
+            lease_seconds=6 * seconds, renew_deadline_seconds=5 * seconds, retry_seconds=seconds
+        )
+
+
+def micro_time(moment: datetime) -> str:
+    """A Kubernetes MicroTime: RFC 3339 in UTC with microseconds."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _positive(value: Any) -> float | None:
+    return float(value) if isinstance(value, int) and value > 0 else None
+
+
+@dataclass(frozen=True)
+class LeaseRecord:
+    """The parts of a Lease that election reads; the document is kept to write it back."""
+
+    holder: str
+    duration_seconds: float | None
+    renewed: datetime | None
+    transitions: int
+    spec: dict[str, Any]
+    document: dict[str, Any]
+
+    @classmethod
+    def of(cls, lease: Any) -> "LeaseRecord":
+        document = lease if isinstance(lease, dict) else {}
+        spec = document.get("spec")
+        spec = dict(spec) if isinstance(spec, dict) else {}
+        duration = spec.get("leaseDurationSeconds")
+        transitions = spec.get("leaseTransitions")
+        return cls(
+            holder=str(spec.get(HOLDER) or ""),
+            duration_seconds=float(duration)
+            if isinstance(duration, int) and duration > 0
+            else None,
+            renewed=_parse_time(spec.get("renewTime")),
+            transitions=transitions if isinstance(transitions, int) else 0,
+            spec=spec,
+            document=document,
+        )
+
+
+class LeaseElector:
+    """One replica's side of the election; `run()` keeps it going, the rest are single steps."""
+
+    def __init__(
+        self,
+        api: KubeApi,
+        *,
+        namespace: str,
+        name: str,
+        identity: str,
+        clock: Clock,
+        timing: LeaseTiming | None = None,
+        on_change: Callable[[bool], None] | None = None,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.identity = identity
+        self.namespace = namespace
+        self.name = name
+        self.timing = timing or LeaseTiming()
+        self._api = api
+        self._clock = clock
+        self._collection = LEASES.format(namespace=namespace)
+        self._path = f"{self._collection}/{name}"
+        self._on_change = on_change
+        self._jitter = jitter
+        # One quick try per step: a renewal that waits out a long retry budget is a lost one.
+        seconds = self.timing.renew_deadline_seconds / 2
+        self._retry = RetryPolicy(attempts=1, budget_seconds=seconds, timeout_seconds=seconds)
+        self._renewed_at: float | None = None  # monotonic, taken before the last write as holder
+        self._observed: tuple[str, datetime | None] | None = None
+        self._observed_at = 0.0
+        self._reported = False
+
+    def is_leader(self) -> bool:
+        """Held, and renewed within the renew deadline by this replica's clock."""
+        if self._renewed_at is None:
+            return False
+        return self._clock.monotonic() - self._renewed_at < self.timing.renew_deadline_seconds
+
+    async def acquire_or_renew(self) -> bool:
+        """One step of the loop: True when this step took or renewed the Lease.
+
+        Another holder's Lease is taken over only after this replica has seen it
+        unchanged for its whole duration (skew-proof: no other clock is trusted).
+        """
+        return await self._step(wall_expiry=False)
+
+    async def acquire_once(self) -> bool:
+        """For a single run (`--once`): take the Lease if free, expired by its renewTime, or
+        already ours; False while another replica holds it."""
+        return await self._step(wall_expiry=True)
+
+    async def confirm(self) -> bool:
+        """Read the Lease now: True only if this identity holds it and renewed it within the
+        renew deadline. Remediation asks before every write; an API failure is False."""
+        try:
+            record = LeaseRecord.of(await self._api.request("GET", self._path, retry=self._retry))
+        except ApiError as error:
+            LOGGER.warning("the Lease could not be read", extra={"error": str(error)})
+            return False
+        deadline = timedelta(seconds=self.timing.renew_deadline_seconds)
+        holds = (
+            record.holder == self.identity
+            and record.renewed is not None
+            and record.renewed + deadline > self._clock.wall()
+        )
+        if record.holder != self.identity:
+            self._renewed_at = None
+        self._report()
+        return holds and self.is_leader()
+
+    async def release(self) -> None:
+        """Give the Lease up at once (clear the holder), so another replica takes over
+        without waiting for it to expire. Nothing happens if another replica holds it."""
+        self._renewed_at = None
+        self._report()
+        for _ in range(CONFLICT_RETRIES):
+            try:
+                await self._clear_holder()
+            except ConflictError:
+                continue
+            except ApiError as error:
+                LOGGER.warning("the Lease could not be released", extra={"error": str(error)})
+            return
+
+    async def _clear_holder(self) -> None:
+        record = LeaseRecord.of(await self._api.request("GET", self._path, retry=self._retry))
+        if record.holder != self.identity:
+            return
+        spec = {k: v for k, v in record.spec.items() if k != HOLDER}
+        spec["renewTime"] = micro_time(self._clock.wall())
+        await self._write(record, spec=spec)
+        LOGGER.info("released the Lease", extra={"lease": self.name})
+
+    async def run(self, *, stop: asyncio.Event) -> None:
+        """Acquire or renew every retry period until `stop` is set, then release."""
+        try:
+            while not stop.is_set():
+                await self.acquire_or_renew()
+                await self._clock.sleep(self._pause(), wake=stop)
+        finally:
+            await self.release()
+
+    def _pause(self) -> float:
+        retry = self.timing.retry_seconds
+        if self.is_leader():
+            return retry
+        return retry * (1 + FOLLOWER_JITTER * self._jitter())
+
+    async def _step(self, *, wall_expiry: bool) -> bool:
+        taken = False
+        try:
+            for _ in range(CONFLICT_RETRIES):
+                try:
+                    taken = await self._try(wall_expiry=wall_expiry)
+                    break
+                except ConflictError:
+                    LOGGER.info("the Lease changed meanwhile; reading it again")
+        except ApiError as error:
+            LOGGER.warning("the Lease could not be renewed", extra={"error": str(error)})
+        finally:
+            self._report()
+        return taken
+
+    async def _try(self, *, wall_expiry: bool) -> bool:
+        started = self._clock.monotonic()
+        now = self._clock.wall()
+        try:
+            lease = await self._api.request("GET", self._path, retry=self._retry)
+        except NotFoundError:
+            await self._create(now)
+            self._renewed_at = started
+            return True
+        record = LeaseRecord.of(lease)
+        self._observe(record, at=started)
+        if record.holder and record.holder != self.identity:
+            duration = record.duration_seconds or self.timing.lease_seconds
+            if wall_expiry:
+                expired = record.renewed is None or (
+                    record.renewed + timedelta(seconds=duration) <= now
+                )
+            else:
+                expired = started - self._observed_at >= duration
+            if not expired:
+                self._renewed_at = None
+                return False
+        spec = {**record.spec, "renewTime": micro_time(now)}
+        spec["leaseDurationSeconds"] = math.ceil(self.timing.lease_seconds)
+        if record.holder != self.identity:
+            spec |= {
+                HOLDER: self.identity,
+                "acquireTime": micro_time(now),
+                "leaseTransitions": record.transitions + 1,
+            }
+        await self._write(record, spec=spec)
+        if record.holder != self.identity:
+            LOGGER.info("took the Lease", extra={"lease": self.name, "from": record.holder})
+        self._renewed_at = started
+        return True
+
+    def _observe(self, record: LeaseRecord, *, at: float) -> None:
+        """Remember when the Lease last changed, by this replica's monotonic clock."""
+        seen = (record.holder, record.renewed)
+        if seen != self._observed:
+            self._observed, self._observed_at = seen, at
+
+    async def _create(self, now: datetime) -> None:
+        body = {
+            "apiVersion": "coordination.k8s.io/v1",
+            "kind": "Lease",
+            "metadata": {"name": self.name, "namespace": self.namespace},
+            "spec": {
+                HOLDER: self.identity,
+                "leaseDurationSeconds": math.ceil(self.timing.lease_seconds),
+                "acquireTime": micro_time(now),
+                "renewTime": micro_time(now),
+                "leaseTransitions": 0,
+            },
+        }
+        # A 409 (someone created it first) reaches _step, which reads it and decides again.
+        await self._api.request(
+            "POST", self._collection, body=body, content_type=JSON, retry=self._retry
+        )
+        LOGGER.info("created the Lease", extra={"lease": self.name})
+
+    async def _write(self, record: LeaseRecord, *, spec: dict[str, Any]) -> None:
+        """PUT the Lease as read (its resourceVersion included): a 409 if anyone wrote since."""
+        body = {**record.document, "spec": spec}
+        await self._api.request("PUT", self._path, body=body, content_type=JSON, retry=self._retry)
+
+    def _report(self) -> None:
+        leading = self.is_leader()
+        if leading != self._reported:
+            self._reported = leading
+            LOGGER.info(
+                "leading" if leading else "not leading",
+                extra={"lease": self.name, "identity": self.identity},
+            )
+            if self._on_change is not None:
+                self._on_change(leading)
