@@ -18,6 +18,7 @@ from auditor.settings import AuditorSettings, parse_settings
 from tiergate.audit import Snapshot, audit
 from tiergate.config import TiergateConfig
 from tiergate.findings import AuditReport
+from tiergate.remediation_report import RemediateMode
 from tiergate.sieve import Sieve
 from tiergate_edge.config_file import load_config
 from tiergate_edge.failures import EXIT_FAILED, run_program, standard_output, write_message
@@ -63,22 +64,55 @@ def _snapshot_of_files(
     return snapshot, [*reading.notes, *notes]
 
 
-async def _snapshot_of_cluster(
+def _judged(
+    snapshot: Snapshot, *, settings: AuditorSettings, config: TiergateConfig
+) -> AuditReport:
+    return audit(
+        snapshot, config=config, own_namespace=settings.own_namespace, now=datetime.now(UTC)
+    )
+
+
+async def _report_of_cluster(
     settings: AuditorSettings, *, sieve: Sieve, config: TiergateConfig
-) -> Snapshot:
+) -> AuditReport:
     # Imported here: the API client (aiohttp, kubernetes-asyncio) is for the cluster only,
     # and a run on files starts faster without it.
     from auditor.cluster_source import read_cluster  # noqa: PLC0415
     from tiergate_edge.kube_api import KubeApi  # noqa: PLC0415
 
     async with await KubeApi.connect(retry=settings.retry) as api:
-        return await read_cluster(api, sieve=sieve, config=config, page_size=settings.page_size)
+
+        async def audit_pass() -> AuditReport:
+            snapshot = await read_cluster(
+                api, sieve=sieve, config=config, page_size=settings.page_size
+            )
+            return _judged(snapshot, settings=settings, config=config)
+
+        if settings.remediate == RemediateMode.OFF:
+            return await audit_pass()
+        from auditor.clock import SystemClock  # noqa: PLC0415
+        from auditor.leadership import identity_of  # noqa: PLC0415
+        from auditor.remediation.once import remediate_once  # noqa: PLC0415
+        from auditor.remediation.remediator import RemediationSettings  # noqa: PLC0415
+
+        remediation = RemediationSettings(
+            mode=settings.remediate,
+            grace_seconds=settings.grace,
+            max_remediations=settings.max_remediations,
+            own_namespace=settings.own_namespace,
+            identity=identity_of(os.environ),
+            page_size=settings.page_size,
+        )
+        return await remediate_once(
+            api, audit_pass=audit_pass, config=config, settings=remediation, clock=SystemClock()
+        )
 
 
 def run(
     settings: AuditorSettings, *, stdin: BinaryIO | None, stdout: TextIO, stderr: TextIO
 ) -> int:
-    """One pass over the files named with -f, or over the cluster; the report; the exit code."""
+    """One pass over the files named with -f, or over the cluster (and a remediation round,
+    with --remediate); the report; the exit code."""
     config = load_config(settings.config, max_bytes=settings.max_input_bytes)
     sieve = Sieve(config, default_namespace=settings.namespace, remember_drops=bool(settings.files))
     started = time.monotonic()
@@ -86,11 +120,9 @@ def run(
     with collector_paused():
         if settings.files:
             snapshot, notes = _snapshot_of_files(settings, sieve=sieve, stdin=stdin)
+            report = _judged(snapshot, settings=settings, config=config)
         else:
-            snapshot = asyncio.run(_snapshot_of_cluster(settings, sieve=sieve, config=config))
-        report = audit(
-            snapshot, config=config, own_namespace=settings.own_namespace, now=datetime.now(UTC)
-        )
+            report = asyncio.run(_report_of_cluster(settings, sieve=sieve, config=config))
     duration = round(time.monotonic() - started, 3)
     report = report.model_copy(update={"duration_seconds": duration})
     for note in notes:

@@ -5,6 +5,7 @@ output) and exits; here a bad flag raises `UsageError` like any other failure.
 """
 
 import argparse
+import re
 from pathlib import Path
 from typing import NoReturn
 
@@ -28,3 +29,15 @@ def given_path(text: str) -> str:
 def config_path(text: str) -> Path:
     """`--config FILE`, refusing an empty path."""
     return Path(given_path(text))
+
+
+_DURATION = re.compile(r"(?P<value>\d+(?:\.\d+)?)(?P<unit>ms|s|m|h)?")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+
+def duration(text: str) -> float:
+    """`10s`, `500ms`, `30m`, `1h` or plain seconds, as a number of seconds."""
+    found = _DURATION.fullmatch(text.strip())
+    if found is None:
+        raise ValueError(f"{text!r} is not a duration (10s, 500ms, 30m, 1h)")
+    return float(found["value"]) * _UNITS[found["unit"]]

@@ -5,10 +5,9 @@ The first object that cannot be written stops the stack: what follows it waits
 for the next pass, judged afresh.
 """
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from auditor.clock import Clock
 from auditor.remediation.recheck import read_again
 from auditor.remediation.redaction import redacted
 from auditor.remediation.stacks import Stack, Target
@@ -33,7 +32,7 @@ class Acting:
         config: TiergateConfig,
         settings: "RemediationSettings",
         leadership: "Leadership",
-        clock: Callable[[], datetime],
+        clock: Clock,
         metrics: "RemediationMetrics | None",
     ) -> None:
         self._api = api
@@ -62,7 +61,7 @@ class Acting:
                 target=target,
                 config=self._config,
                 own_namespace=settings.own_namespace,
-                now=self._clock(),
+                now=self._clock.wall(),
             )
         except ApiError as error:
             self._done(stack, target=target, result=ActionResult.FAILED, reason=str(error))
@@ -104,7 +103,7 @@ class Acting:
                 action=action,
                 document=document,
                 identity=settings.identity,
-                now=self._clock(),
+                now=self._clock.wall(),
             )
         return True
 
@@ -127,7 +126,7 @@ class Acting:
             action=stack.action.value,
             result=result,
             reason=reason or "",
-            at=self._clock().isoformat(),
+            at=self._clock.wall().isoformat(),
             helm_release=target.helm_release,
             fix_hint=target.fix_hint if helm else None,
             manifest=redacted(document) if document is not None else None,

@@ -8,11 +8,10 @@ up to the cap, each object judged again and the Lease checked before each write.
 
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
 
+from auditor.clock import Clock
 from auditor.remediation.acting import Acting
 from auditor.remediation.breaker import BreakerLimits, BreakerState, Picture, suspicious
 from auditor.remediation.grace import due, observe
@@ -39,7 +38,6 @@ from tiergate.verdicts import judge_namespace
 from tiergate_edge.kube_api import ApiError, KubeApi
 from tiergate_edge.listing import list_pages
 
-Clock = Callable[[], datetime]
 STATE_CHUNK = re.compile(rf"{STATE_NAME}(-[1-9][0-9]*)?")
 
 
@@ -150,7 +148,7 @@ class Remediator:
             )
             state.breaker = BreakerState(
                 reason=f"the remediation state could not be read: {error}",
-                opened_at=self._clock().isoformat(),
+                opened_at=self._clock.wall().isoformat(),
             )
             return state
 
@@ -174,7 +172,7 @@ class Remediator:
         self, report: AuditReport, *, state: State, namespaces: dict[str, dict[str, str]]
     ) -> Plan:
         """First-seen times and the breaker, updated in `state`; the plan of the pass."""
-        now = self._clock()
+        now = self._clock.wall()
         picture = self._picture(report, namespaces=namespaces)
         reason = suspicious(state.picture, picture, limits=self._settings.limits)
         if reason is not None and state.breaker is None:
@@ -192,7 +190,7 @@ class Remediator:
         )
 
     async def _act(self, plan: Plan, *, state: State) -> RemediationSection:
-        now = self._clock()
+        now = self._clock.wall()
         grace = self._settings.grace_seconds
         pending: list[Pending] = []
         ready: list[tuple[Stack, list[Target]]] = []
