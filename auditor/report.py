@@ -111,9 +111,11 @@ def _remediation_lines(report: AuditReport) -> list[str]:
     if section is None:
         return []
     lines = [
-        f"remediation ({section.mode}): {_count(len(section.actions), noun='action')}, "
-        f"{len(section.pending)} within the grace period, {len(section.deferred)} deferred "
-        f"by the cap, {len(section.held)} held"
+        (
+            f"remediation ({section.mode}): {_count(len(section.actions), noun='action')}, "
+            f"{len(section.pending)} within the grace period, {len(section.deferred)} deferred "
+            f"by the cap, {len(section.held)} held"
+        )
     ]
     if section.blocked:
         lines.append(f"remediation stopped: {section.blocked}")

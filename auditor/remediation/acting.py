@@ -93,7 +93,8 @@ class Acting:
             return False
         result = ActionResult.DRY_RUN if dry_run else ActionResult.DONE
         reason = (
-            f"unwanted since before the grace period of {settings.grace_seconds:g} s; "
+            f"unwanted for at least the grace period ({settings.grace_seconds:g} s) across "
+            "complete passes; "
             f"judged again just before the write: it still violates rule {target.rule}"
         )
         action = self._done(stack, target=target, result=result, reason=reason, document=document)
@@ -116,7 +117,7 @@ class Acting:
         reason: str | None,
         document: dict[str, Any] | None = None,
     ) -> Action:
-        helm = target.helm_release is not None
+        release = target.helm_release or stack.helm_release
         action = Action(
             rule=target.rule,
             namespace=target.namespace,
@@ -127,8 +128,8 @@ class Acting:
             result=result,
             reason=reason or "",
             at=self._clock.wall().isoformat(),
-            helm_release=target.helm_release,
-            fix_hint=target.fix_hint if helm else None,
+            helm_release=release,
+            fix_hint=stack.rule.fix_hint if release else None,
             manifest=redacted(document) if document is not None else None,
         )
         self.actions.append(action)

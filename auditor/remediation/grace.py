@@ -26,7 +26,7 @@ def observe(
     stamp = int(now.timestamp())
     seen: FirstSeen = {}
     for finding in report.findings:
-        if not finding.is_violation or finding.uid is None:
+        if not finding.is_violation or finding.sidecar or finding.uid is None:
             continue
         before = previous.get(finding.namespace, {}).get(finding.uid, stamp)
         seen.setdefault(finding.namespace, {})[finding.uid] = min(before, stamp)

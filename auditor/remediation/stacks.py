@@ -42,6 +42,12 @@ class Stack:
     action: Remediation
     targets: tuple[Target, ...]
 
+    @property
+    def helm_release(self) -> str | None:
+        """The Helm release of any of its objects: its values must change, or the next
+        `helm upgrade` brings the whole stack back."""
+        return next((t.helm_release for t in self.targets if t.helm_release), None)
+
 
 @dataclass
 class Plan:
