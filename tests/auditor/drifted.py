@@ -77,8 +77,14 @@ def broker(ns: str, *extra: dict[str, Any]) -> dict[str, Any]:
     return deployment("broker", ns, container("mosquitto", BROKER_IMAGE), *extra, uid=f"uid-{ns}-b")
 
 
+def stateful_set(name: str, ns: str) -> dict[str, Any]:
+    """An unrelated StatefulSet: enough of them make the listing take several pages."""
+    return {**deployment(name, ns, container("db", "postgres:16")), "kind": "StatefulSet"}
+
+
 def drifted_cluster() -> list[dict[str, Any]]:
     return [
+        *[stateful_set(f"db-{i}", "customer-s1") for i in range(5)],
         namespace(OWN),
         namespace("kube-system"),
         starter("customer-s1"),
