@@ -2,6 +2,7 @@
 
 import json
 from collections import Counter
+from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -14,7 +15,7 @@ from auditor.remediation.state_store import split
 
 
 def test_redaction_removes_env_values_secrets_secret_arguments_and_the_applied_copy() -> None:
-    manifest = {
+    manifest: dict[str, Any] = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {
