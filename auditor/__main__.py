@@ -7,21 +7,19 @@ together; every failure becomes `auditor: message` and exit code 2.
 import asyncio
 import os
 import sys
-import time
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import BinaryIO, TextIO
 
-from auditor.file_source import build_snapshot, collector_paused, read_inputs
+from auditor.clock import SystemClock
+from auditor.passes import ClusterSource, FileSource, run_once
 from auditor.report import RENDERERS
 from auditor.settings import AuditorSettings, parse_settings
-from tiergate.audit import Snapshot, audit
 from tiergate.config import TiergateConfig
 from tiergate.findings import AuditReport
 from tiergate.remediation_report import RemediateMode
-from tiergate.sieve import Sieve
 from tiergate_edge.config_file import load_config
 from tiergate_edge.failures import EXIT_FAILED, run_program, standard_output, write_message
+from tiergate_edge.json_logs import log_json
 
 PROG = "auditor"
 EXIT_CLEAN = 0
@@ -54,77 +52,62 @@ def _hints(report: AuditReport, *, settings: AuditorSettings) -> list[str]:
     return hints
 
 
-def _snapshot_of_files(
-    settings: AuditorSettings, *, sieve: Sieve, stdin: BinaryIO | None
-) -> tuple[Snapshot, list[str]]:
-    reading = read_inputs(
-        settings.files, stdin=stdin, max_bytes=settings.max_input_bytes, sieve=sieve
-    )
-    snapshot, notes = build_snapshot(reading, assumed=settings.assumed_namespace)
-    return snapshot, [*reading.notes, *notes]
-
-
-def _judged(
-    snapshot: Snapshot, *, settings: AuditorSettings, config: TiergateConfig
-) -> AuditReport:
-    return audit(
-        snapshot, config=config, own_namespace=settings.own_namespace, now=datetime.now(UTC)
-    )
-
-
-async def _report_of_cluster(
-    settings: AuditorSettings, *, sieve: Sieve, config: TiergateConfig
-) -> AuditReport:
+async def _report_of_cluster(settings: AuditorSettings, *, config: TiergateConfig) -> AuditReport:
     # Imported here: the API client (aiohttp, kubernetes-asyncio) is for the cluster only,
     # and a run on files starts faster without it.
-    from auditor.cluster_source import read_cluster  # noqa: PLC0415
     from tiergate_edge.kube_api import KubeApi  # noqa: PLC0415
 
     async with await KubeApi.connect(retry=settings.retry) as api:
+        clock = SystemClock()
 
         async def audit_pass() -> AuditReport:
-            snapshot = await read_cluster(
-                api, sieve=sieve, config=config, page_size=settings.page_size
+            source = ClusterSource(api, page_size=settings.page_size)
+            return await run_once(
+                source, config=config, clock=clock, own_namespace=settings.own_namespace
             )
-            return _judged(snapshot, settings=settings, config=config)
 
         if settings.remediate == RemediateMode.OFF:
             return await audit_pass()
-        from auditor.clock import SystemClock  # noqa: PLC0415
-        from auditor.leadership import identity_of  # noqa: PLC0415
         from auditor.remediation.once import remediate_once  # noqa: PLC0415
         from auditor.remediation.remediator import RemediationSettings  # noqa: PLC0415
 
-        remediation = RemediationSettings(
-            mode=settings.remediate,
-            grace_seconds=settings.grace,
-            max_remediations=settings.max_remediations,
-            own_namespace=settings.own_namespace,
-            identity=identity_of(os.environ),
-            page_size=settings.page_size,
-        )
         return await remediate_once(
-            api, audit_pass=audit_pass, config=config, settings=remediation, clock=SystemClock()
+            api,
+            audit_pass=audit_pass,
+            config=config,
+            settings=RemediationSettings.of(settings),
+            clock=clock,
+            lease_name=settings.lease_name,
         )
 
 
 def run(
     settings: AuditorSettings, *, stdin: BinaryIO | None, stdout: TextIO, stderr: TextIO
 ) -> int:
-    """One pass over the files named with -f, or over the cluster (and a remediation round,
-    with --remediate); the report; the exit code."""
+    """One pass over the files named with -f, or over the cluster; the report; the exit code."""
     config = load_config(settings.config, max_bytes=settings.max_input_bytes)
-    sieve = Sieve(config, default_namespace=settings.namespace, remember_drops=bool(settings.files))
-    started = time.monotonic()
     notes: list[str] = []
-    with collector_paused():
-        if settings.files:
-            snapshot, notes = _snapshot_of_files(settings, sieve=sieve, stdin=stdin)
-            report = _judged(snapshot, settings=settings, config=config)
-        else:
-            report = asyncio.run(_report_of_cluster(settings, sieve=sieve, config=config))
-    duration = round(time.monotonic() - started, 3)
-    report = report.model_copy(update={"duration_seconds": duration})
+    if settings.files:
+        source = FileSource(
+            settings.files,
+            stdin=stdin,
+            max_bytes=settings.max_input_bytes,
+            assumed=settings.assumed_namespace,
+        )
+        report = asyncio.run(
+            run_once(
+                source, config=config, clock=SystemClock(), own_namespace=settings.own_namespace
+            )
+        )
+        notes = source.notes
+    elif settings.once:
+        report = asyncio.run(_report_of_cluster(settings, config=config))
+    else:
+        # Imported here: `--once` on files needs neither aiohttp nor the service.
+        from auditor.continuous import serve_until_signalled  # noqa: PLC0415
+
+        log_json(stderr)
+        return serve_until_signalled(settings, config=config)
     for note in notes:
         write_message(stderr, prog=PROG, message=f"note: {note}")
     stdout.write(RENDERERS[settings.output](report))

@@ -69,17 +69,28 @@ async def _list_kind(
     page_size: int,
     problems: list[str],
     owners: set[ObjectKey],
+    scope: str | None,
 ) -> tuple[list[Kept], int]:
-    """What the sieve keeps of every object of the kind, and how many objects were listed;
-    an expired listing starts over."""
-    path = resource_path(group=entry.group, version=entry.version, plural=entry.plural)
+    """What the sieve keeps of every object of the kind (in the `scope` namespace only, if
+    given), and how many objects were listed; an expired listing starts over."""
+    namespace = scope if entry.namespaced else None
+    path = resource_path(
+        group=entry.group, version=entry.version, plural=entry.plural, namespace=namespace
+    )
+    # The scope's own Namespace object, by a field selector on the cluster-wide list.
+    selector = f"metadata.name={scope}" if scope and not entry.namespaced else None
     for restart in range(GONE_RESTARTS + 1):
         kept: list[Kept] = []
         unreadable: list[str] = []  # of this attempt only: a restart reads them again
         listed = 0
         try:
             async for items in list_pages(
-                api, path=path, kind=entry.kind, api_version=entry.api_version, page_size=page_size
+                api,
+                path=path,
+                kind=entry.kind,
+                api_version=entry.api_version,
+                page_size=page_size,
+                field_selector=selector,
             ):
                 listed += len(items)
                 for item in items:
@@ -104,7 +115,13 @@ async def _list_kind(
 
 
 async def _read_kind(
-    api: KubeApi, *, entry: JudgedKind, sieve: Sieve, page_size: int, reading: _Pass
+    api: KubeApi,
+    *,
+    entry: JudgedKind,
+    sieve: Sieve,
+    page_size: int,
+    reading: _Pass,
+    scope: str | None,
 ) -> None:
     try:
         kept, listed = await _list_kind(
@@ -114,6 +131,7 @@ async def _read_kind(
             page_size=page_size,
             problems=reading.incomplete,
             owners=reading.owners,
+            scope=scope,
         )
     except NotFoundError as error:
         if entry.group in OPTIONAL_GROUPS:
@@ -153,12 +171,20 @@ async def _read_late_namespaces(api: KubeApi, *, sieve: Sieve, reading: _Pass) -
 
 
 async def read_cluster(
-    api: KubeApi, *, sieve: Sieve, config: TiergateConfig, page_size: int
+    api: KubeApi,
+    *,
+    sieve: Sieve,
+    config: TiergateConfig,
+    page_size: int,
+    scope: str | None = None,
 ) -> Snapshot:
-    """A snapshot of the cluster, Namespaces first; never raises for a kind it cannot read."""
+    """A snapshot of the cluster (or of the `scope` namespace alone, for a prompt re-audit
+    after a relabel), Namespaces first; never raises for a kind it cannot read."""
     reading = _Pass(keys=config.namespace_label_keys)
     for entry in LISTING_ORDER:
-        await _read_kind(api, entry=entry, sieve=sieve, page_size=page_size, reading=reading)
+        await _read_kind(
+            api, entry=entry, sieve=sieve, page_size=page_size, reading=reading, scope=scope
+        )
     if "Namespace" not in reading.not_scanned and reading.namespaces:
         await _read_late_namespaces(api, sieve=sieve, reading=reading)
     return Snapshot(

@@ -9,8 +9,7 @@ import asyncio
 import logging
 import math
 import random
-import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,12 +24,6 @@ FOLLOWER_JITTER = 1.2  # client-go's JitterFactor: followers spread their attemp
 LEASES = "/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
 HOLDER = "holderIdentity"
 JSON = "application/json"
-IDENTITY_VARIABLE = "POD_NAME"
-
-
-def identity_of(environ: Mapping[str, str]) -> str:
-    """This replica's name in the Lease: the pod's name (downward API), else the host's."""
-    return environ.get(IDENTITY_VARIABLE) or socket.gethostname()
 
 
 @dataclass(frozen=True)
@@ -129,7 +122,7 @@ class LeaseElector:
         self._clock = clock
         self._collection = LEASES.format(namespace=namespace)
         self._path = f"{self._collection}/{name}"
-        self._on_change = on_change
+        self.on_change = on_change
         self._jitter = jitter
         # One quick try per step: a renewal that waits out a long retry budget is a lost one.
         seconds = self.timing.renew_deadline_seconds / 2
@@ -138,6 +131,7 @@ class LeaseElector:
         self._observed: tuple[str, datetime | None] | None = None
         self._observed_at = 0.0
         self._reported = False
+        self.holder: str | None = None  # as last read; None before the first read
 
     def is_leader(self) -> bool:
         """Held, and renewed within the renew deadline by this replica's clock."""
@@ -237,9 +231,11 @@ class LeaseElector:
             lease = await self._api.request("GET", self._path, retry=self._retry)
         except NotFoundError:
             await self._create(now)
+            self.holder = self.identity
             self._renewed_at = started
             return True
         record = LeaseRecord.of(lease)
+        self.holder = record.holder
         self._observe(record, at=started)
         if record.holder and record.holder != self.identity:
             duration = record.duration_seconds or self.timing.lease_seconds
@@ -261,6 +257,7 @@ class LeaseElector:
                 "leaseTransitions": record.transitions + 1,
             }
         await self._write(record, spec=spec)
+        self.holder = self.identity
         if record.holder != self.identity:
             LOGGER.info("took the Lease", extra={"lease": self.name, "from": record.holder})
         self._renewed_at = started
@@ -304,5 +301,5 @@ class LeaseElector:
                 "leading" if leading else "not leading",
                 extra={"lease": self.name, "identity": self.identity},
             )
-            if self._on_change is not None:
-                self._on_change(leading)
+            if self.on_change is not None:
+                self.on_change(leading)

@@ -4,6 +4,7 @@ Flags are validated into one typed object so that a bad value stops the run
 with the flag named, before anything is read.
 """
 
+import socket
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from tiergate_edge.retry import RetryPolicy
 
 DEFAULT_OWN_NAMESPACE = "tiergate-system"
 OWN_NAMESPACE_VARIABLE = "POD_NAMESPACE"
+IDENTITY_VARIABLE = "POD_NAME"  # the replica's name in the Lease (downward API)
 
 
 class SettingsError(UsageError):
@@ -57,6 +59,13 @@ class AuditorSettings(BaseModel):
     remediate: RemediateMode = RemediateMode.OFF
     grace: float = Field(default=1800.0, ge=0, le=365 * 86_400)
     max_remediations: int = Field(default=10, ge=1, le=10_000)
+    # Continuous mode (without --once).
+    interval: float = Field(default=60.0, ge=1, le=86_400)
+    host: str = "0.0.0.0"  # noqa: S104 - Prometheus scrapes the pod on its pod IP
+    metrics_port: int = Field(default=9091, ge=0, le=65_535)
+    lease_name: str = "tiergate-auditor"
+    lease_retry_period: float = Field(default=2.0, ge=0.1, le=60)
+    identity: str = Field(default="", max_length=253)
 
     @property
     def retry(self) -> RetryPolicy:
@@ -67,7 +76,7 @@ class AuditorSettings(BaseModel):
             timeout_seconds=self.api_timeout,
         )
 
-    @field_validator("namespace", "own_namespace")
+    @field_validator("namespace", "own_namespace", "lease_name")
     @classmethod
     def _dns_label(cls, value: str | None) -> str | None:
         return None if value is None else validate_dns_label(value)
@@ -139,6 +148,41 @@ def _parser() -> ArgumentParser:
         default=str(DEFAULT_MAX_INPUT_BYTES),
         help="refuse an input (file or standard input) larger than N bytes "
         f"(default: {DEFAULT_MAX_INPUT_BYTES}, 2 GiB)",
+    )
+    service = parser.add_argument_group("continuous mode (without --once)")
+    service.add_argument(
+        "--interval",
+        type=duration,
+        default=60.0,
+        metavar="DURATION",
+        help="time between passes, jittered by up to 10%% (default 60s)",
+    )
+    service.add_argument(
+        "--metrics-port",
+        type=int,
+        default=9091,
+        metavar="PORT",
+        help="plain HTTP /metrics, /healthz, /readyz (default 9091)",
+    )
+    service.add_argument(
+        "--host",
+        default="0.0.0.0",  # noqa: S104
+        help="address of the metrics port (default 0.0.0.0)",
+    )
+    service.add_argument(
+        "--lease-name",
+        default="tiergate-auditor",
+        metavar="NAME",
+        help="the Lease in the own namespace that elects the one replica that audits "
+        "(default tiergate-auditor)",
+    )
+    service.add_argument(
+        "--lease-retry-period",
+        type=duration,
+        default=2.0,
+        metavar="DURATION",
+        help="how often the Lease is renewed or tried; it lasts 6 and must be renewed "
+        "within 5 of these (default 2s)",
     )
     cluster = parser.add_argument_group("reading the cluster (without -f)")
     cluster.add_argument(
@@ -212,10 +256,10 @@ def parse_settings(argv: Sequence[str], *, environ: Mapping[str, str]) -> Audito
             labels = parse_label_pairs(args.namespace_labels)
     except ValueError as error:
         raise SettingsError(f"--namespace-labels: {error}") from error
-    if not args.once:
+    if not args.once and args.files:
         raise SettingsError(
-            "only `--once` is supported: audit once (the files named with -f, or the "
-            "cluster) and print a report"
+            "-f is for `--once`: files are audited once; without --once the auditor "
+            "watches the cluster"
         )
     if args.remediate != RemediateMode.OFF and args.files:
         raise SettingsError("--remediate acts on the cluster: it cannot be used with -f")
@@ -239,10 +283,18 @@ def parse_settings(argv: Sequence[str], *, environ: Mapping[str, str]) -> Audito
             remediate=RemediateMode(args.remediate),
             grace=args.grace,
             max_remediations=args.max_remediations,
+            interval=args.interval,
+            host=args.host,
+            metrics_port=args.metrics_port,
+            lease_name=args.lease_name,
+            lease_retry_period=args.lease_retry_period,
+            identity=environ.get(IDENTITY_VARIABLE) or socket.gethostname(),
         )
     except ValidationError as error:
         first = error.errors()[0]
         flag = "--" + str(first["loc"][0]).replace("_", "-")
         if flag == "--own-namespace":
             flag = own_namespace_origin
+        elif flag == "--identity":
+            flag = f"${IDENTITY_VARIABLE}"
         raise SettingsError(f"{flag}: {first['msg'].removeprefix('Value error, ')}") from error

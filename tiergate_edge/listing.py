@@ -12,10 +12,11 @@ from typing import Any
 from tiergate_edge.kube_api import ApiError, KubeApi
 
 
-def resource_path(*, group: str, version: str, plural: str) -> str:
-    """The cluster-wide path of a resource: `/api/v1/pods`, `/apis/apps/v1/deployments`."""
+def resource_path(*, group: str, version: str, plural: str, namespace: str | None = None) -> str:
+    """The path of a resource, cluster-wide (`/api/v1/pods`, `/apis/apps/v1/deployments`)
+    or in one namespace (`/api/v1/namespaces/NAME/pods`)."""
     base = f"/apis/{group}/{version}" if group else f"/api/{version}"
-    return f"{base}/{plural}"
+    return f"{base}/namespaces/{namespace}/{plural}" if namespace else f"{base}/{plural}"
 
 
 def object_path(*, group: str, version: str, plural: str, namespace: str, name: str) -> str:
@@ -25,12 +26,20 @@ def object_path(*, group: str, version: str, plural: str, namespace: str, name: 
 
 
 async def list_pages(
-    api: KubeApi, *, path: str, kind: str, api_version: str, page_size: int
+    api: KubeApi,
+    *,
+    path: str,
+    kind: str,
+    api_version: str,
+    page_size: int,
+    field_selector: str | None = None,
 ) -> AsyncIterator[list[dict[str, Any]]]:
     """The items of every page, each with its `kind` and `apiVersion` set."""
     token = ""
     while True:
         params = {"limit": str(page_size)}
+        if field_selector:
+            params["fieldSelector"] = field_selector
         if token:
             params["continue"] = token
         page = await api.request("GET", path, params=params)

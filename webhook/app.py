@@ -1,4 +1,4 @@
-"""The aiohttp applications: POST /validate on the TLS port, /metrics on the plain one.
+"""The aiohttp application of the TLS port: POST /validate (and the health routes).
 
 Thin on purpose: read the body (size and content type checked), validate the
 envelope, hand the request to the Reviewer, write the answer. Bad input is a
@@ -10,13 +10,12 @@ from dataclasses import dataclass
 
 import orjson
 from aiohttp import web
-from prometheus_client import CollectorRegistry
-from prometheus_client.aiohttp import make_aiohttp_handler
 from pydantic import ValidationError
 
 from tiergate.reading import ObjectError
 from tiergate.text import printable
-from webhook.health import Readiness, add_health_routes
+from tiergate_edge.health import add_health_routes
+from webhook.health import Readiness
 from webhook.metrics import WebhookMetrics
 from webhook.review import AdmissionReview, response_body
 from webhook.serving import LOGGER, Reviewer
@@ -104,13 +103,5 @@ def review_app(transport: Transport, *, readiness: Readiness) -> web.Application
     app = web.Application(client_max_size=transport.max_body_bytes + 1)
     app[TRANSPORT] = transport
     app.router.add_post("/validate", validate)
-    add_health_routes(app, readiness=readiness)
-    return app
-
-
-def metrics_app(registry: CollectorRegistry, *, readiness: Readiness) -> web.Application:
-    """The application on the plain-HTTP port: /metrics, /healthz, /readyz."""
-    app = web.Application()
-    app.router.add_get("/metrics", make_aiohttp_handler(registry))
     add_health_routes(app, readiness=readiness)
     return app

@@ -1,4 +1,4 @@
-"""Liveness and readiness, served on both ports.
+"""What makes the webhook ready; the routes (both ports) are tiergate_edge.health's.
 
 Ready means certificates and rules loaded and the first namespace sync done;
 a later API blip does not make a replica unready (every replica would drop out
@@ -7,8 +7,6 @@ at once). Draining (after SIGTERM) makes it unready at once.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from aiohttp import web
 
 
 @dataclass
@@ -30,24 +28,3 @@ class Readiness:
             if not done
         ]
         return ["shutting down", *waiting] if self.draining else waiting
-
-
-READINESS = web.AppKey("readiness", Readiness)
-
-
-async def healthz(request: web.Request) -> web.Response:
-    del request
-    return web.Response(text="ok\n")
-
-
-async def readyz(request: web.Request) -> web.Response:
-    missing = request.app[READINESS].missing()
-    if missing:
-        return web.Response(status=503, text=f"not ready: {', '.join(missing)}\n")
-    return web.Response(text="ok\n")
-
-
-def add_health_routes(app: web.Application, *, readiness: Readiness) -> None:
-    app[READINESS] = readiness
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)

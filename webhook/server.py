@@ -16,7 +16,8 @@ from prometheus_client import CollectorRegistry
 
 from tiergate.admission import Admission
 from tiergate.config import ConfigError
-from webhook.app import Transport, metrics_app, review_app
+from tiergate_edge.health import metrics_app
+from webhook.app import Transport, review_app
 from webhook.certificates import ServingCertificate
 from webhook.health import Readiness
 from webhook.metrics import create_metrics

@@ -4,20 +4,17 @@ Every knob a test shortens (poll intervals, the shutdown delay) is here, so no
 module keeps a constant a test would have to patch.
 """
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from tiergate.config import TiergateConfig
-from tiergate_edge.arguments import ArgumentParser, config_path
+from tiergate_edge.arguments import ArgumentParser, config_path, duration
 from tiergate_edge.failures import UsageError
 
 # kube-apiserver accepts end-user bodies up to 3 MiB; a review carries the object and the
 # old object (with managedFields), so twice that and some more.
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
-_DURATION = re.compile(r"(?P<value>\d+(?:\.\d+)?)(?P<unit>ms|s|m)?")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}
 
 
 @dataclass(frozen=True)
@@ -35,14 +32,6 @@ class Settings:
     deny_unknown_namespace: bool = True
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     kubeconfig: str | None = None
-
-
-def duration(text: str) -> float:
-    """`10s`, `500ms`, `1m` or plain seconds."""
-    found = _DURATION.fullmatch(text.strip())
-    if found is None:
-        raise ValueError(f"{text!r} is not a duration (10s, 500ms, 1m)")
-    return float(found["value"]) * _UNITS[found["unit"]]
 
 
 def parser(prog: str) -> ArgumentParser:

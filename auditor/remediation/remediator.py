@@ -9,7 +9,7 @@ up to the cap, each object judged again and the Lease checked before each write.
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from auditor.clock import Clock
 from auditor.remediation.acting import Acting
@@ -38,6 +38,9 @@ from tiergate.verdicts import judge_namespace
 from tiergate_edge.kube_api import ApiError, KubeApi
 from tiergate_edge.listing import list_pages
 
+if TYPE_CHECKING:
+    from auditor.settings import AuditorSettings
+
 STATE_CHUNK = re.compile(rf"{STATE_NAME}(-[1-9][0-9]*)?")
 
 
@@ -57,6 +60,17 @@ class RemediationSettings:
     limits: BreakerLimits = field(default_factory=BreakerLimits)
     chunk_bytes: int = CHUNK_BYTES
     page_size: int = 500
+
+    @classmethod
+    def of(cls, settings: "AuditorSettings") -> "RemediationSettings":
+        return cls(
+            mode=settings.remediate,
+            grace_seconds=settings.grace,
+            max_remediations=settings.max_remediations,
+            own_namespace=settings.own_namespace,
+            identity=settings.identity,
+            page_size=settings.page_size,
+        )
 
 
 def _ref(target: Target) -> ObjectRef:

@@ -195,10 +195,28 @@ def test_a_bad_flag_exits_2_naming_it(args: tuple[str, ...], expected: str) -> N
     assert expected in result.stderr
 
 
-def test_running_without_once_explains_what_is_supported() -> None:
-    result = auditor()
-    assert result.returncode == 2
-    assert "only `--once` is supported" in result.stderr
+def test_files_without_once_are_refused_because_only_the_cluster_is_watched() -> None:
+    result = auditor("-f", "examples/compliant-snapshot.yaml")
+    assert_clean_failure(result, prog="auditor")
+    assert "-f is for `--once`" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--interval", "soon"), "--interval"),
+        (("--interval", "0.5s"), "--interval"),
+        (("--metrics-port", "70000"), "--metrics-port"),
+        (("--lease-name", "Not_A_Name"), "--lease-name"),
+        (("--lease-retry-period", "0"), "--lease-retry-period"),
+    ],
+)
+def test_a_bad_continuous_mode_flag_exits_2_naming_it(
+    args: tuple[str, ...], expected: str, tmp_path: Path
+) -> None:
+    result = auditor(*args, env=environment(KUBECONFIG=str(tmp_path / "none")))
+    assert_clean_failure(result, prog="auditor")
+    assert expected in result.stderr
 
 
 def test_once_without_files_and_without_a_kubeconfig_says_there_is_no_cluster(

@@ -5,7 +5,6 @@ loops and park them on the clock), so timing is exact and no test waits for real
 """
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
@@ -13,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from auditor.leadership import LeaseElector, LeaseTiming, identity_of, micro_time
+from auditor.leadership import LeaseElector, LeaseTiming, micro_time
 from tests.auditor.fake_clock import FakeClock
 from tests.builders import namespace
 from tests.fakeapi import FakeApiServer
@@ -282,17 +281,6 @@ async def test_two_running_loops_hand_over_when_the_leader_stops(
         ("auditor-b", True),
         ("auditor-b", False),
     ]
-
-
-@pytest.mark.parametrize(
-    ("environ", "expected"),
-    [({"POD_NAME": "tiergate-auditor-7d9f-x2"}, "tiergate-auditor-7d9f-x2"), ({}, None)],
-    ids=["the pod name", "the host name without one"],
-)
-def test_the_identity_is_the_pod_name_else_the_host_name(
-    environ: dict[str, str], expected: str | None
-) -> None:
-    assert identity_of(environ) == (expected or socket.gethostname())
 
 
 @pytest.mark.parametrize(
