@@ -17,6 +17,7 @@ from auditor.report import RENDERERS
 from auditor.settings import AuditorSettings, parse_settings
 from tiergate.config import TiergateConfig
 from tiergate.findings import AuditReport
+from tiergate.remediation_report import RemediateMode
 from tiergate_edge.config_file import load_config
 from tiergate_edge.failures import EXIT_FAILED, run_program, standard_output, write_message
 from tiergate_edge.json_logs import log_json
@@ -58,9 +59,26 @@ async def _report_of_cluster(settings: AuditorSettings, *, config: TiergateConfi
     from tiergate_edge.kube_api import KubeApi  # noqa: PLC0415
 
     async with await KubeApi.connect(retry=settings.retry) as api:
-        source = ClusterSource(api, page_size=settings.page_size)
-        return await run_once(
-            source, config=config, clock=SystemClock(), own_namespace=settings.own_namespace
+        clock = SystemClock()
+
+        async def audit_pass() -> AuditReport:
+            source = ClusterSource(api, page_size=settings.page_size)
+            return await run_once(
+                source, config=config, clock=clock, own_namespace=settings.own_namespace
+            )
+
+        if settings.remediate == RemediateMode.OFF:
+            return await audit_pass()
+        from auditor.remediation.once import remediate_once  # noqa: PLC0415
+        from auditor.remediation.remediator import RemediationSettings  # noqa: PLC0415
+
+        return await remediate_once(
+            api,
+            audit_pass=audit_pass,
+            config=config,
+            settings=RemediationSettings.of(settings),
+            clock=clock,
+            lease_name=settings.lease_name,
         )
 
 

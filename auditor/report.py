@@ -98,9 +98,31 @@ def _summary_lines(report: AuditReport) -> list[str]:
     lines += [f"INCOMPLETE: {reason}" for reason in report.incomplete_reasons]
     if report.undetermined:
         lines.append("INCOMPLETE: some objects could not be judged (see 'undetermined')")
+    lines += _remediation_lines(report)
     if report.source:
         duration = "" if report.duration_seconds is None else f" in {report.duration_seconds} s"
         lines.append(f"source: {report.source}{duration}")
+    return lines
+
+
+def _remediation_lines(report: AuditReport) -> list[str]:
+    """What remediation did, one line per action, and why it stopped if it did."""
+    section = report.remediation
+    if section is None:
+        return []
+    lines = [
+        (
+            f"remediation ({section.mode}): {_count(len(section.actions), noun='action')}, "
+            f"{len(section.pending)} within the grace period, {len(section.deferred)} deferred "
+            f"by the cap, {len(section.held)} held"
+        )
+    ]
+    if section.blocked:
+        lines.append(f"remediation stopped: {section.blocked}")
+    lines += [
+        f"  {a.result}: {a.action} {a.namespace} {a.kind}/{a.name}: {a.reason}"
+        for a in section.actions
+    ]
     return lines
 
 

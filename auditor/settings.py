@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from auditor.file_source import AssumedNamespace
 from auditor.report import OutputFormat
 from tiergate.names import validate_dns_label, validate_label_key, validate_label_value
+from tiergate.remediation_report import RemediateMode
 from tiergate_edge.arguments import ArgumentParser, config_path, duration, given_path
 from tiergate_edge.failures import UsageError
 from tiergate_edge.inputs import DEFAULT_MAX_INPUT_BYTES
@@ -54,6 +55,10 @@ class AuditorSettings(BaseModel):
     api_backoff: float = Field(default=0.5, gt=0, le=60)
     api_budget: float = Field(default=60.0, gt=0, le=3600)
     api_timeout: float = Field(default=30.0, gt=0, le=600)
+    # Remediation (README, "Remediation").
+    remediate: RemediateMode = RemediateMode.OFF
+    grace: float = Field(default=1800.0, ge=0, le=365 * 86_400)
+    max_remediations: int = Field(default=10, ge=1, le=10_000)
     # Continuous mode (without --once).
     interval: float = Field(default=60.0, ge=1, le=86_400)
     host: str = "0.0.0.0"  # noqa: S104 - Prometheus scrapes the pod on its pod IP
@@ -204,6 +209,28 @@ def _parser() -> ArgumentParser:
     cluster.add_argument(
         "--api-timeout", metavar="SECONDS", default="30", help="one try's timeout (default 30)"
     )
+    remediation = parser.add_argument_group("remediation (README, 'Remediation')")
+    remediation.add_argument(
+        "--remediate",
+        choices=[m.value for m in RemediateMode],
+        default="off",
+        help="off: report only; dry-run: send every write with dryRun=All; apply: act "
+        "(default off)",
+    )
+    remediation.add_argument(
+        "--grace",
+        type=duration,
+        default=1800.0,
+        metavar="DURATION",
+        help="act only on what has been unwanted this long, across complete passes "
+        "(default 30m; 0 acts at once)",
+    )
+    remediation.add_argument(
+        "--max-remediations",
+        metavar="N",
+        default="10",
+        help="stacks acted on per pass at most (default 10)",
+    )
     return parser
 
 
@@ -234,6 +261,8 @@ def parse_settings(argv: Sequence[str], *, environ: Mapping[str, str]) -> Audito
             "-f is for `--once`: files are audited once; without --once the auditor "
             "watches the cluster"
         )
+    if args.remediate != RemediateMode.OFF and args.files:
+        raise SettingsError("--remediate acts on the cluster: it cannot be used with -f")
     if args.namespace is not None and not args.files:
         raise SettingsError("--namespace is for files without a namespace: it needs -f PATH")
     try:
@@ -251,6 +280,9 @@ def parse_settings(argv: Sequence[str], *, environ: Mapping[str, str]) -> Audito
             api_backoff=args.api_backoff,
             api_budget=args.api_budget,
             api_timeout=args.api_timeout,
+            remediate=RemediateMode(args.remediate),
+            grace=args.grace,
+            max_remediations=args.max_remediations,
             interval=args.interval,
             host=args.host,
             metrics_port=args.metrics_port,

@@ -6,11 +6,12 @@ so the shape is a pydantic model with camelCase keys and a schema version.
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
 from tiergate.classification import Role
 from tiergate.quantities import Requests, format_cpu, format_memory
+from tiergate.remediation_report import RemediationSection
+from tiergate.report_model import ReportModel
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -19,12 +20,6 @@ class Drift(StrEnum):
     UNWANTED = "unwanted"
     MISSING = "missing"
     ORPHANED = "orphaned"
-
-
-class ReportModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, frozen=True, serialize_by_alias=True
-    )
 
 
 class ResourceFigures(ReportModel):
@@ -124,6 +119,7 @@ class AuditReport(ReportModel):
     findings: list[Finding]
     undetermined: list[Undetermined] = Field(default_factory=list)
     summary: Summary
+    remediation: RemediationSection | None = None  # set by the auditor when it remediates
 
     @property
     def has_violations(self) -> bool:

@@ -153,6 +153,11 @@ def judged_kind(kind: str, *, api_version: str) -> JudgedKind | None:
     return entry if entry is not None and entry.api_version == api_version else None
 
 
+def kind_named(kind: str) -> JudgedKind | None:
+    """The table's entry for a kind as a report names it (`Deployment`), or None."""
+    return _BY_NAME.get(kind)
+
+
 def is_judged_kind(kind: str, *, api_version: str) -> bool:
     return judged_kind(kind, api_version=api_version) is not None
 

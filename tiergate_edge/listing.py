@@ -19,6 +19,12 @@ def resource_path(*, group: str, version: str, plural: str, namespace: str | Non
     return f"{base}/namespaces/{namespace}/{plural}" if namespace else f"{base}/{plural}"
 
 
+def object_path(*, group: str, version: str, plural: str, namespace: str, name: str) -> str:
+    """The path of one namespaced object: `/apis/apps/v1/namespaces/NS/deployments/NAME`."""
+    base = f"/apis/{group}/{version}" if group else f"/api/{version}"
+    return f"{base}/namespaces/{namespace}/{plural}/{name}"
+
+
 async def list_pages(
     api: KubeApi,
     *,

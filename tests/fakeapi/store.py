@@ -164,6 +164,10 @@ class Store:
             given = (obj.get("metadata") or {}).get("resourceVersion")
             if given and given != old["metadata"]["resourceVersion"]:
                 raise stale(resource, name=name)
+            # A uid in the body (a patch's or an update's) is a precondition, as on the API.
+            self._check_preconditions(
+                resource, old=old, wanted={"uid": (obj.get("metadata") or {}).get("uid")}
+            )
             new = objects.prepare_update(resource, obj=obj, old=old, part=part)
             new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
             if new == old or dry_run:

@@ -1,0 +1,28 @@
+"""The continuous auditor's `after_pass` hook: one remediation round after each complete pass.
+
+Built from the service's wiring, so it shares the API session, the Lease (its
+`confirm()` before every write), the clock and the metrics registry.
+"""
+
+from auditor.continuous import Wiring
+from auditor.remediation.metrics import RemediationMetrics
+from auditor.remediation.remediator import RemediationSettings, Remediator
+from auditor.service import AfterPass
+from tiergate.findings import AuditReport
+
+
+def remediation_after_pass(wiring: Wiring) -> AfterPass:
+    """The hook for `serve(..., after_pass=remediation_after_pass)` with --remediate on."""
+    remediator = Remediator(
+        wiring.api,
+        config=wiring.config,
+        settings=RemediationSettings.of(wiring.settings),
+        leadership=wiring.elector,
+        clock=wiring.clock,
+        metrics=RemediationMetrics(wiring.registry),
+    )
+
+    async def after_pass(report: AuditReport) -> None:
+        await remediator.after_pass(report)
+
+    return after_pass

@@ -1,0 +1,183 @@
+"""The remediation state in ConfigMaps of tiergate's own namespace, shared by every replica.
+
+First-seen times (grace), the last complete pass's picture and the circuit
+breaker live in `tiergate-auditor-first-seen`; when the times near the 1 MiB
+object limit they continue in `tiergate-auditor-first-seen-1`, `-2`, ... The
+first ConfigMap is written last and names how many there are, so a reader never
+sees half a state. Writes carry the resourceVersion that was read.
+"""
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.remediation.breaker import BreakerState, Picture
+from auditor.remediation.grace import FirstSeen
+from tiergate_edge.kube_api import KubeApi, NotFoundError
+
+STATE_NAME = "tiergate-auditor-first-seen"
+CHUNK_BYTES = 900_000  # of first-seen JSON per ConfigMap: well under the 1 MiB object limit
+FIRST_SEEN_KEY = "first-seen"
+CHUNKS_KEY = "chunks"
+PICTURE_KEY = "last-pass"
+BREAKER_KEY = "circuit-breaker"
+LABELS = {
+    "app.kubernetes.io/name": "tiergate",
+    "app.kubernetes.io/part-of": "tiergate",
+    "app.kubernetes.io/component": "auditor",
+}
+
+
+class StateUnreadableError(Exception):
+    """The ConfigMaps exist but do not hold a state this auditor wrote; the message says why."""
+
+
+@dataclass
+class State:
+    first_seen: FirstSeen = field(default_factory=dict)
+    picture: Picture | None = None
+    breaker: BreakerState | None = None
+    versions: dict[str, str] = field(default_factory=dict)  # ConfigMap -> resourceVersion read
+
+
+def chunk_name(index: int) -> str:
+    return STATE_NAME if index == 0 else f"{STATE_NAME}-{index}"
+
+
+def split(first_seen: FirstSeen, *, chunk_bytes: int) -> list[FirstSeen]:
+    """The times in chunks whose compact JSON stays within `chunk_bytes` (at least one)."""
+    chunks: list[FirstSeen] = [{}]
+    size = 2
+    for namespace in sorted(first_seen):
+        for uid, stamp in sorted(first_seen[namespace].items()):
+            cost = len(json.dumps(uid)) + len(str(stamp)) + 2
+            opens = namespace not in chunks[-1]
+            cost += len(json.dumps(namespace)) + 4 if opens else 0
+            if size + cost > chunk_bytes and any(chunks[-1].values()):
+                chunks.append({})
+                size = 2 + len(json.dumps(namespace)) + 4
+                size += len(json.dumps(uid)) + len(str(stamp)) + 2
+            else:
+                size += cost
+            chunks[-1].setdefault(namespace, {})[uid] = stamp
+    return chunks
+
+
+def _times(text: Any, *, name: str) -> FirstSeen:
+    try:
+        document = json.loads(text)
+    except (TypeError, ValueError) as error:
+        raise StateUnreadableError(f"ConfigMap {name}: {FIRST_SEEN_KEY} is not JSON") from error
+    valid = isinstance(document, dict) and all(
+        isinstance(times, dict)
+        and all(isinstance(u, str) and type(t) is int for u, t in times.items())
+        for times in document.values()
+    )
+    if not valid:
+        raise StateUnreadableError(f"ConfigMap {name}: {FIRST_SEEN_KEY} is not uid -> seconds")
+    return document  # type: ignore[no-any-return]
+
+
+def _decode_head(data: dict[str, Any], *, state: State) -> int:
+    try:
+        chunks = int(data.get(CHUNKS_KEY, "1"))
+        picture = json.loads(data[PICTURE_KEY]) if PICTURE_KEY in data else None
+        breaker = json.loads(data[BREAKER_KEY]) if BREAKER_KEY in data else None
+        if picture is not None:
+            state.picture = Picture(
+                allowed_namespaces=int(picture["allowedNamespaces"]),
+                violations=int(picture["violations"]),
+            )
+        if breaker is not None:
+            state.breaker = BreakerState(
+                reason=str(breaker["reason"]), opened_at=str(breaker["openedAt"])
+            )
+    except (TypeError, ValueError, KeyError) as error:
+        raise StateUnreadableError(f"ConfigMap {STATE_NAME}: unreadable: {error!r}") from error
+    if chunks < 1:
+        raise StateUnreadableError(f"ConfigMap {STATE_NAME}: {CHUNKS_KEY} is {chunks}")
+    return chunks
+
+
+async def _read(api: KubeApi, *, namespace: str, name: str) -> dict[str, Any] | None:
+    try:
+        document = await api.request("GET", f"/api/v1/namespaces/{namespace}/configmaps/{name}")
+    except NotFoundError:
+        return None
+    return document if isinstance(document, dict) else None
+
+
+async def load_state(api: KubeApi, *, namespace: str) -> State:
+    """The state as the replicas left it; empty if there is none yet.
+
+    Raises StateUnreadableError for ConfigMaps that hold something else, and the
+    API's errors when they cannot be read.
+    """
+    state = State()
+    head = await _read(api, namespace=namespace, name=STATE_NAME)
+    if head is None:
+        return state
+    state.versions[STATE_NAME] = head["metadata"]["resourceVersion"]
+    data = head.get("data") or {}
+    chunks = _decode_head(data, state=state)
+    documents = [(STATE_NAME, data)]
+    for index in range(1, chunks):
+        name = chunk_name(index)
+        found = await _read(api, namespace=namespace, name=name)
+        if found is None:
+            raise StateUnreadableError(f"ConfigMap {name} is missing ({STATE_NAME} names {chunks})")
+        state.versions[name] = found["metadata"]["resourceVersion"]
+        documents.append((name, found.get("data") or {}))
+    for name, chunk in documents:
+        for ns, times in _times(chunk.get(FIRST_SEEN_KEY, "{}"), name=name).items():
+            state.first_seen.setdefault(ns, {}).update(times)
+    # Left over from a larger state: deleted on the next save.
+    index = chunks
+    while (extra := await _read(api, namespace=namespace, name=chunk_name(index))) is not None:
+        state.versions[chunk_name(index)] = extra["metadata"]["resourceVersion"]
+        index += 1
+    return state
+
+
+def _config_map(name: str, *, namespace: str, data: dict[str, str], version: str | None) -> Any:
+    metadata: dict[str, Any] = {"name": name, "namespace": namespace, "labels": LABELS}
+    if version is not None:
+        metadata["resourceVersion"] = version
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": data}
+
+
+async def save_state(
+    api: KubeApi, *, namespace: str, state: State, chunk_bytes: int = CHUNK_BYTES
+) -> None:
+    """Write the state: the extra chunks, then the first ConfigMap, then remove leftovers.
+
+    A ConflictError means another writer got there first: the caller acts on nothing.
+    """
+    chunks = split(state.first_seen, chunk_bytes=chunk_bytes)
+    base = f"/api/v1/namespaces/{namespace}/configmaps"
+    head: dict[str, str] = {CHUNKS_KEY: str(len(chunks))}
+    if state.picture is not None:
+        picture = state.picture
+        head[PICTURE_KEY] = json.dumps(
+            {"allowedNamespaces": picture.allowed_namespaces, "violations": picture.violations}
+        )
+    if state.breaker is not None:
+        head[BREAKER_KEY] = json.dumps(
+            {"reason": state.breaker.reason, "openedAt": state.breaker.opened_at}
+        )
+    for index in [*range(1, len(chunks)), 0]:
+        name = chunk_name(index)
+        data = {FIRST_SEEN_KEY: json.dumps(chunks[index], separators=(",", ":"))}
+        data |= head if index == 0 else {}
+        version = state.versions.get(name)
+        body = _config_map(name, namespace=namespace, data=data, version=version)
+        if version is None:
+            written = await api.request("POST", base, body=body, content_type="application/json")
+        else:
+            written = await api.request(
+                "PUT", f"{base}/{name}", body=body, content_type="application/json"
+            )
+        state.versions[name] = written["metadata"]["resourceVersion"]
+    for name in [n for n in state.versions if n not in {chunk_name(i) for i in range(len(chunks))}]:
+        options = {"preconditions": {"resourceVersion": state.versions.pop(name)}}
+        await api.request("DELETE", f"{base}/{name}", body=options, content_type="application/json")

@@ -1,0 +1,497 @@
+"""Remediation against the fake API server, with a clock the tests move by hand.
+
+Each test seeds a drifted cluster, audits it as the auditor does, and hands the
+report to the Remediator; what reaches the API (fake_api.requests) and what is
+left in the store are the assertions.
+"""
+
+import json
+from typing import Any
+
+import pytest
+
+from auditor.leadership import LeaseElector
+from auditor.remediation.state_store import STATE_NAME
+from tests.auditor.drifted import (
+    EXPORTER,
+    OWN,
+    Leading,
+    audit_once,
+    config_with_exemption,
+    connect,
+    drifted_cluster,
+    exporter_stack,
+    remediator,
+    removals,
+    starter,
+    writes,
+)
+from tests.auditor.fake_clock import FakeClock
+from tests.builders import EXPORTER_IMAGE, container, deployment, owned
+from tests.fakeapi import FakeApiServer
+from tests.fakeapi.http import call
+from tiergate.config import Remediation, default_config
+from tiergate.findings import Undetermined
+from tiergate.remediation_report import ActionResult, RemediateMode
+
+
+def _exists(server: FakeApiServer, plural: str, name: str, ns: str, group: str = "") -> bool:
+    try:
+        server.get(plural, name=name, namespace=ns, group=group)
+    except Exception:  # noqa: BLE001 - the store's not-found error
+        return False
+    return True
+
+
+@pytest.fixture
+def cluster(fake_api: FakeApiServer) -> FakeApiServer:
+    fake_api.enable_monitors()
+    fake_api.seed(*drifted_cluster())
+    return fake_api
+
+
+async def test_apply_removes_the_unwanted_stack_in_order_and_nothing_else(
+    cluster: FakeApiServer,
+) -> None:
+    clock, config = FakeClock(), config_with_exemption()
+    async with await connect(cluster) as api:
+        report = await audit_once(api, config=config, clock=clock)
+        section = await remediator(api, clock=clock, config=config).after_pass(report)
+    assert section.blocked is None
+    assert removals(cluster) == [
+        ("servicemonitors", "customer-s1", EXPORTER),
+        ("services", "customer-s1", EXPORTER),
+        ("deployments", "customer-s1", EXPORTER),
+        ("services", "customer-s3", "s3-mosquitto-exporter"),
+    ]
+    assert not _exists(cluster, "pods", f"{EXPORTER}-6d8f-x", "customer-s1"), "garbage collected"
+    for plural, name, ns, group in [
+        ("deployments", "broker", "customer-s1", "apps"),
+        ("deployments", "broker", "customer-s2", "apps"),  # the sidecar broker survives
+        ("deployments", "e1-mosquitto-exporter", "customer-e1", "apps"),  # allowed
+        ("deployments", "k-mosquitto-exporter", "kube-system", "apps"),  # exempt namespace
+        ("deployments", "x1-mosquitto-exporter", "customer-x1", "apps"),  # admin exemption
+        ("services", "x1-mosquitto-exporter", "customer-x1", ""),
+    ]:
+        assert _exists(cluster, plural, name, ns, group), (ns, name)
+    held = {(h.namespace, h.name): h.reason for h in section.held}
+    assert "sidecar" in held[("customer-s2", "broker")]
+    assert held[("customer-x1", "x1-mosquitto-exporter")].startswith("exempt: migration")
+
+
+async def test_every_write_carries_preconditions_and_background_propagation(
+    cluster: FakeApiServer,
+) -> None:
+    clock, config = FakeClock(), config_with_exemption()
+    async with await connect(cluster) as api:
+        report = await audit_once(api, config=config, clock=clock)
+        await remediator(api, clock=clock, config=config).after_pass(report)
+    deletes = [r for r in writes(cluster) if r.verb == "delete"]
+    assert deletes
+    for request in deletes:
+        assert request.body["propagationPolicy"] == "Background"
+        assert set(request.body["preconditions"]) == {"uid", "resourceVersion"}
+
+
+async def test_the_action_reports_the_manifest_redacted_and_the_helm_fix_and_an_event(
+    cluster: FakeApiServer,
+) -> None:
+    clock, config = FakeClock(), config_with_exemption()
+    async with await connect(cluster) as api:
+        report = await audit_once(api, config=config, clock=clock)
+        section = await remediator(api, clock=clock, config=config).after_pass(report)
+    (action,) = [a for a in section.actions if a.kind == "Deployment"]
+    assert action.result == ActionResult.DONE
+    assert action.helm_release == "tenant-s1"
+    assert action.fix_hint is not None
+    assert "mosquitto.metrics.enabled=false" in action.fix_hint
+    assert action.manifest is not None
+    text = json.dumps(action.manifest)
+    assert "hunter2" not in text
+    assert "MQTT_PASSWORD" in text
+    events = [
+        r.body
+        for r in cluster.requests
+        if r.verb == "create" and r.resource == "events" and r.namespace == "customer-s1"
+    ]
+    regarding = {(e["regarding"]["kind"], e["regarding"]["name"]) for e in events}
+    assert ("Deployment", EXPORTER) in regarding
+    assert all("mosquitto.metrics.enabled=false" in e["note"] for e in events)
+
+
+async def test_dry_run_changes_nothing_and_every_write_it_sends_carries_dry_run_all(
+    cluster: FakeApiServer,
+) -> None:
+    clock, config = FakeClock(), config_with_exemption()
+    async with await connect(cluster) as api:
+        report = await audit_once(api, config=config, clock=clock)
+        version = cluster.store.resource_version
+        section = await remediator(
+            api, clock=clock, config=config, mode=RemediateMode.DRY_RUN
+        ).after_pass(report)
+    sent = writes(cluster)
+    assert len(sent) == 4
+    assert all(r.dry_run for r in sent)
+    assert {a.result for a in section.actions} == {ActionResult.DRY_RUN}
+    assert _exists(cluster, "deployments", EXPORTER, "customer-s1", "apps")
+    state_writes = [r for r in cluster.requests if r.verb in {"create", "update"}]
+    assert {r.resource for r in state_writes} == {"configmaps"}, "only the grace state is kept"
+    assert cluster.store.resource_version == version + 1
+
+
+async def test_nothing_is_touched_within_the_grace_period_and_all_of_it_after(
+    cluster: FakeApiServer,
+) -> None:
+    clock, config = FakeClock(), config_with_exemption()
+    async with await connect(cluster) as api:
+        first = await remediator(api, clock=clock, config=config, grace=1800).after_pass(
+            await audit_once(api, config=config, clock=clock)
+        )
+        clock.advance(1799)
+        second = await remediator(api, clock=clock, config=config, grace=1800).after_pass(
+            await audit_once(api, config=config, clock=clock)
+        )
+        assert writes(cluster) == []
+        assert len(first.pending) == len(second.pending) == 4
+        assert second.pending[0].first_seen == first.pending[0].first_seen
+        clock.advance(1)
+        third = await remediator(api, clock=clock, config=config, grace=1800).after_pass(
+            await audit_once(api, config=config, clock=clock)
+        )
+    assert len(third.actions) == 4
+    assert third.pending == []
+
+
+async def test_time_seen_in_dry_run_counts_when_apply_is_switched_on(
+    cluster: FakeApiServer,
+) -> None:
+    clock, config = FakeClock(), config_with_exemption()
+    async with await connect(cluster) as api:
+        dry = remediator(api, clock=clock, config=config, grace=600, mode=RemediateMode.DRY_RUN)
+        await dry.after_pass(await audit_once(api, config=config, clock=clock))
+        clock.advance(600)
+        applying = remediator(api, clock=clock, config=config, grace=600)
+        section = await applying.after_pass(await audit_once(api, config=config, clock=clock))
+    assert {a.result for a in section.actions} == {ActionResult.DONE}
+
+
+async def test_the_first_seen_times_are_pruned_to_what_is_unwanted_now(
+    cluster: FakeApiServer,
+) -> None:
+    clock, config = FakeClock(), config_with_exemption()
+    async with await connect(cluster) as api:
+        await remediator(api, clock=clock, config=config, grace=600).after_pass(
+            await audit_once(api, config=config, clock=clock)
+        )
+        cluster.delete("services", name="s3-mosquitto-exporter", namespace="customer-s3")
+        await remediator(api, clock=clock, config=config, grace=600).after_pass(
+            await audit_once(api, config=config, clock=clock)
+        )
+    data = cluster.get("configmaps", name=STATE_NAME, namespace=OWN)["data"]
+    assert set(json.loads(data["first-seen"])) == {"customer-s1"}
+
+
+@pytest.mark.parametrize("cap", [1, 2])
+async def test_at_most_the_cap_of_stacks_is_acted_on_in_one_pass(
+    fake_api: FakeApiServer, cap: int
+) -> None:
+    fake_api.enable_monitors()
+    namespaces = [f"customer-c{i}" for i in range(3)]
+    fake_api.seed(*[starter(n) for n in namespaces], starter(OWN))
+    fake_api.seed(*[obj for n in namespaces for obj in exporter_stack(n)])
+    clock, config = FakeClock(), default_config()
+    async with await connect(fake_api) as api:
+        report = await audit_once(api, config=config, clock=clock)
+        section = await remediator(api, clock=clock, config=config, cap=cap).after_pass(report)
+    touched = {ns for _, ns, _ in removals(fake_api)}
+    assert touched == set(namespaces[:cap])
+    assert {d.namespace for d in section.deferred} == set(namespaces[cap:])
+
+
+async def test_a_namespace_relabelled_to_allowed_just_before_acting_is_left_alone(
+    cluster: FakeApiServer,
+) -> None:
+    def relabel(calls: int) -> None:
+        if calls == 3:  # the confirm before the first write; the plan is already made
+            ns = cluster.get("namespaces", name="customer-s1")
+            ns["metadata"]["labels"]["monitoring.dedicated"] = "true"
+            cluster.seed(ns)
+
+    clock, config = FakeClock(), config_with_exemption()
+    async with await connect(cluster) as api:
+        report = await audit_once(api, config=config, clock=clock)
+        section = await remediator(
+            api, clock=clock, config=config, leadership=Leading(relabel)
+        ).after_pass(report)
+    assert ("deployments", "customer-s1", EXPORTER) not in removals(cluster)
+    assert [r for r in removals(cluster) if r[1] == "customer-s1"] == []
+    s1 = [a for a in section.actions if a.namespace == "customer-s1"]
+    assert {a.result for a in s1} == {ActionResult.SKIPPED}
+    assert all("allows it now" in a.reason for a in s1)
+
+
+async def test_a_deployment_whose_template_no_longer_runs_the_exporter_is_never_touched(
+    fake_api: FakeApiServer,
+) -> None:
+    api_deployment = deployment("api", "customer-s4", container("api", "example/api:2"))
+    old = owned("ReplicaSet", "api-5d9f", api_deployment)
+    old["spec"] = {**old["spec"], "replicas": 1}
+    old["spec"]["template"] = {"spec": {"containers": [container("e", EXPORTER_IMAGE)]}}
+    fake_api.seed(starter(OWN), starter("customer-s4"), api_deployment, old)
+    clock, config = FakeClock(), default_config()
+    async with await connect(fake_api) as api:
+        report = await audit_once(api, config=config, clock=clock)
+        assert [(f.kind, f.name) for f in report.findings] == [("Deployment", "api")]
+        section = await remediator(api, clock=clock, config=config).after_pass(report)
+    assert writes(fake_api) == [] or all(r.resource == "events" for r in writes(fake_api))
+    assert removals(fake_api) == []
+    (action,) = section.actions
+    assert action.result == ActionResult.SKIPPED
+    assert "no longer mosquitto-exporter itself" in action.reason
+
+
+async def test_an_incomplete_pass_is_never_remediated_and_its_state_is_not_touched(
+    cluster: FakeApiServer,
+) -> None:
+    clock, config = FakeClock(), config_with_exemption()
+    cluster.fail(verb="list", resource="statefulsets", status=403, times=5)
+    async with await connect(cluster) as api:
+        report = await audit_once(api, config=config, clock=clock)
+        section = await remediator(api, clock=clock, config=config).after_pass(report)
+    assert section.blocked is not None
+    assert "incomplete" in section.blocked
+    assert [r for r in cluster.requests if r.verb in {"create", "update", "patch", "delete"}] == []
+
+
+async def test_an_undetermined_namespace_blocks_only_itself(cluster: FakeApiServer) -> None:
+    clock, config = FakeClock(), config_with_exemption()
+    async with await connect(cluster) as api:
+        report = await audit_once(api, config=config, clock=clock)
+        undetermined = report.model_copy(
+            update={
+                "complete": False,
+                "undetermined": [
+                    Undetermined(
+                        rule="mosquitto-exporter",
+                        namespace="customer-s3",
+                        kind="Deployment",
+                        name="x",
+                        reason="the labels of namespace customer-s3 are unknown",
+                    )
+                ],
+            }
+        )
+        section = await remediator(api, clock=clock, config=config).after_pass(undetermined)
+    assert {ns for _, ns, _ in removals(cluster)} == {"customer-s1"}
+    assert any(h.namespace == "customer-s3" for h in section.held)
+
+
+async def test_two_replicas_never_both_remediate(cluster: FakeApiServer) -> None:
+    clock, config = FakeClock(), config_with_exemption()
+    sections = []
+    async with await connect(cluster) as first_api, await connect(cluster) as second_api:
+        electors = [
+            LeaseElector(a, namespace=OWN, name="tiergate-auditor", identity=i, clock=clock)
+            for a, i in ((first_api, "auditor-0"), (second_api, "auditor-1"))
+        ]
+        taken = [await e.acquire_or_renew() for e in electors]
+        assert taken == [True, False]
+        for api, elector in zip((first_api, second_api), electors, strict=True):
+            report = await audit_once(api, config=config, clock=clock)
+            sections.append(
+                await remediator(api, clock=clock, config=config, leadership=elector).after_pass(
+                    report
+                )
+            )
+    assert sections[0].blocked is None
+    assert len(sections[0].actions) == 4
+    assert sections[1].blocked == "this replica does not hold the Lease"
+    assert sections[1].actions == []
+    assert len(removals(cluster)) == 4
+
+
+async def test_a_lease_lost_mid_round_stops_the_writes_at_once(cluster: FakeApiServer) -> None:
+    class Losing(Leading):
+        async def confirm(self) -> bool:
+            await super().confirm()
+            return self.calls < 4  # two before the state is saved, one write, then lost
+
+    clock, config = FakeClock(), config_with_exemption()
+    async with await connect(cluster) as api:
+        report = await audit_once(api, config=config, clock=clock)
+        section = await remediator(api, clock=clock, config=config, leadership=Losing()).after_pass(
+            report
+        )
+    assert removals(cluster) == [("servicemonitors", "customer-s1", EXPORTER)]
+    assert section.blocked == "this replica lost the Lease while remediating"
+
+
+async def test_a_conflict_on_a_write_leaves_the_rest_of_the_stack_for_the_next_pass(
+    cluster: FakeApiServer,
+) -> None:
+    cluster.fail(verb="delete", resource="services", namespace="customer-s1", status=409)
+    clock, config = FakeClock(), config_with_exemption()
+    async with await connect(cluster) as api:
+        report = await audit_once(api, config=config, clock=clock)
+        section = await remediator(api, clock=clock, config=config).after_pass(report)
+    results = [(a.kind, a.result) for a in section.actions if a.namespace == "customer-s1"]
+    assert results == [("ServiceMonitor", ActionResult.DONE), ("Service", ActionResult.FAILED)]
+    assert _exists(cluster, "deployments", EXPORTER, "customer-s1", "apps")
+
+
+def _scaling_config() -> Any:
+    rule = default_config().rules[0].model_copy(update={"remediation": Remediation.SCALE})
+    return default_config().model_copy(update={"rules": (rule,)})
+
+
+async def test_scale_sets_replicas_to_zero_and_suspends_cron_jobs_and_reports_bare_pods(
+    fake_api: FakeApiServer,
+) -> None:
+    exporter = deployment(EXPORTER, "customer-s1", container("e", EXPORTER_IMAGE), replicas=2)
+    cron = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "scrape-mosquitto-exporter", "namespace": "customer-s1"},
+        "spec": {
+            "schedule": "* * * * *",
+            "jobTemplate": {
+                "spec": {"template": {"spec": {"containers": [container("e", EXPORTER_IMAGE)]}}}
+            },
+        },
+    }
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "bare-mosquitto-exporter", "namespace": "customer-s1"},
+        "spec": {"containers": [container("e", EXPORTER_IMAGE)]},
+    }
+    fake_api.seed(starter(OWN), starter("customer-s1"), exporter, cron, pod)
+    clock, config = FakeClock(), _scaling_config()
+    async with await connect(fake_api) as api:
+        report = await audit_once(api, config=config, clock=clock)
+        section = await remediator(api, clock=clock, config=config).after_pass(report)
+    assert (
+        fake_api.get("deployments", name=EXPORTER, namespace="customer-s1", group="apps")["spec"][
+            "replicas"
+        ]
+        == 0
+    )
+    cron_job = fake_api.get(
+        "cronjobs", name="scrape-mosquitto-exporter", namespace="customer-s1", group="batch"
+    )
+    assert cron_job["spec"]["suspend"] is True
+    assert _exists(fake_api, "pods", "bare-mosquitto-exporter", "customer-s1")
+    (held,) = [h for h in section.held if h.kind == "Pod"]
+    assert held.reason.startswith("not scalable")
+    assert [r.verb for r in writes(fake_api) if r.resource != "events"] == ["patch", "patch"]
+
+
+async def test_the_state_is_split_across_config_maps_and_read_back_whole(
+    fake_api: FakeApiServer,
+) -> None:
+    namespaces = [f"customer-c{i}" for i in range(6)]
+    fake_api.enable_monitors()
+    fake_api.seed(starter(OWN), *[starter(n) for n in namespaces])
+    fake_api.seed(*[obj for n in namespaces for obj in exporter_stack(n)])
+    clock, config = FakeClock(), default_config()
+    async with await connect(fake_api) as api:
+        for _ in range(2):
+            section = await remediator(
+                api, clock=clock, config=config, grace=600, chunk_bytes=200
+            ).after_pass(await audit_once(api, config=config, clock=clock))
+            clock.advance(60)
+    names = {
+        r.name or r.body["metadata"]["name"]
+        for r in fake_api.requests
+        if r.resource == "configmaps" and r.verb in {"create", "update"}
+    }
+    assert len(names) > 3
+    assert len({p.first_seen for p in section.pending}) == 1, "the first pass's time, read back"
+    assert len(section.pending) == 18
+
+
+async def _reset(server: FakeApiServer) -> None:
+    patch = [{"op": "remove", "path": "/data/circuit-breaker"}]
+    status, _ = await call(
+        server,
+        "PATCH",
+        f"/api/v1/namespaces/{OWN}/configmaps/{STATE_NAME}",
+        body=patch,
+        content_type="application/json-patch+json",
+    )
+    assert status == 200
+
+
+async def test_the_breaker_opens_when_allowed_namespaces_drop_and_stays_open_until_reset(
+    fake_api: FakeApiServer,
+) -> None:
+    enterprises = [f"customer-e{i}" for i in range(4)]
+    fake_api.enable_monitors()
+    fake_api.seed(starter(OWN), starter("customer-s1"), *exporter_stack("customer-s1"))
+    fake_api.seed(*[starter(n) for n in enterprises])
+    for n in enterprises:
+        ns = fake_api.get("namespaces", name=n)
+        ns["metadata"]["labels"]["monitoring.dedicated"] = "true"
+        fake_api.seed(ns)
+    clock, config = FakeClock(), default_config()
+    async with await connect(fake_api) as api:
+
+        async def round_() -> Any:
+            report = await audit_once(api, config=config, clock=clock)
+            return await remediator(api, clock=clock, config=config, grace=600).after_pass(report)
+
+        await round_()
+        fake_api.seed(*[starter(n) for n in enterprises])  # the label wiped everywhere
+        opened = await round_()
+        clock.advance(3600)
+        still = await round_()
+        assert removals(fake_api) == []
+        await _reset(fake_api)
+        after = await round_()
+    assert opened.circuit_breaker.open
+    assert "dropped from 4 to 0" in (opened.circuit_breaker.reason or "")
+    assert still.blocked is not None
+    assert "circuit breaker" in still.blocked
+    assert after.circuit_breaker.open is False
+    assert {ns for _, ns, _ in removals(fake_api)} == {"customer-s1"}
+
+
+async def test_the_breaker_opens_when_unwanted_findings_jump(fake_api: FakeApiServer) -> None:
+    namespaces = [f"customer-c{i}" for i in range(4)]
+    fake_api.enable_monitors()
+    fake_api.seed(starter(OWN), *[starter(n) for n in namespaces])
+    clock, config = FakeClock(), default_config()
+    async with await connect(fake_api) as api:
+        first = await remediator(api, clock=clock, config=config).after_pass(
+            await audit_once(api, config=config, clock=clock)
+        )
+        fake_api.seed(*[obj for n in namespaces for obj in exporter_stack(n)])
+        second = await remediator(api, clock=clock, config=config).after_pass(
+            await audit_once(api, config=config, clock=clock)
+        )
+    assert first.circuit_breaker.open is False
+    assert second.circuit_breaker.open is True
+    assert "jumped from 0 to 12" in (second.circuit_breaker.reason or "")
+    assert removals(fake_api) == []
+
+
+async def test_an_unreadable_state_opens_the_breaker(fake_api: FakeApiServer) -> None:
+    fake_api.seed(
+        starter(OWN),
+        starter("customer-s1"),
+        *exporter_stack("customer-s1")[:4],
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": STATE_NAME, "namespace": OWN},
+            "data": {"first-seen": "not json"},
+        },
+    )
+    clock, config = FakeClock(), default_config()
+    async with await connect(fake_api) as api:
+        section = await remediator(api, clock=clock, config=config).after_pass(
+            await audit_once(api, config=config, clock=clock)
+        )
+    assert section.circuit_breaker.open
+    assert "could not be read" in (section.circuit_breaker.reason or "")
+    assert removals(fake_api) == []
