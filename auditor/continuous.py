@@ -7,8 +7,6 @@ by an `after_pass` factory, so it shares the API session, the elector and the re
 
 import asyncio
 import signal
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
@@ -16,26 +14,13 @@ from prometheus_client import CollectorRegistry
 from auditor.clock import Clock, SystemClock
 from auditor.leadership import LeaseElector, LeaseTiming
 from auditor.metrics import create_metrics
+from auditor.remediation.hook import remediation_after_pass
 from auditor.service import AfterPass, AuditorService, no_after_pass
 from auditor.settings import AuditorSettings
+from auditor.wiring import AfterPassFactory, Wiring
 from tiergate.config import TiergateConfig
 from tiergate_edge.health import metrics_app
 from tiergate_edge.kube_api import KubeApi
-
-
-@dataclass(frozen=True)
-class Wiring:
-    """What an after-pass hook may use: the same session, Lease, clock and registry."""
-
-    settings: AuditorSettings
-    config: TiergateConfig
-    api: KubeApi
-    elector: LeaseElector
-    clock: Clock
-    registry: CollectorRegistry
-
-
-AfterPassFactory = Callable[[Wiring], AfterPass]
 
 
 def _nothing_after(wiring: Wiring) -> AfterPass:
@@ -100,7 +85,9 @@ def serve_until_signalled(settings: AuditorSettings, *, config: TiergateConfig) 
         loop = asyncio.get_running_loop()
         for number in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(number, stop.set)
-        await serve(settings, config=config, stop=stop)
+        # Remediation runs after every pass in every mode: with `off` it only records
+        # first-seen times and the breaker's picture, so turning it on later honours them.
+        await serve(settings, config=config, stop=stop, after_pass=remediation_after_pass)
 
     asyncio.run(main())
     return 0

@@ -4,15 +4,15 @@ Built from the service's wiring, so it shares the API session, the Lease (its
 `confirm()` before every write), the clock and the metrics registry.
 """
 
-from auditor.continuous import Wiring
 from auditor.remediation.metrics import RemediationMetrics
 from auditor.remediation.remediator import RemediationSettings, Remediator
 from auditor.service import AfterPass
+from auditor.wiring import Wiring
 from tiergate.findings import AuditReport
 
 
 def remediation_after_pass(wiring: Wiring) -> AfterPass:
-    """The hook for `serve(..., after_pass=remediation_after_pass)` with --remediate on."""
+    """The hook for `serve(..., after_pass=remediation_after_pass)`, in every --remediate mode."""
     remediator = Remediator(
         wiring.api,
         config=wiring.config,

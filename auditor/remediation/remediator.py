@@ -238,6 +238,8 @@ class Remediator:
             rules = [r.name for r in self._config.rules]
             self._metrics.show(breaker_open=breaker.open, pending=waiting, rules=rules)
         common = {"circuit_breaker": breaker, "pending": pending, "held": plan.held}
+        if self._settings.mode == RemediateMode.OFF:
+            return self._section(blocked="remediation is off (--remediate off)", **common)
         if breaker.open:
             return self._section(
                 blocked="the circuit breaker is open: no remediation until it is reset", **common
