@@ -96,6 +96,17 @@ def generated(manifests: Path, variant: Variant) -> Path:
     return (variant.directory(manifests) if variant.own else manifests) / "generated"
 
 
+def kustomize(directory: Path) -> subprocess.CompletedProcess[str]:
+    """`kubectl kustomize DIRECTORY`, its output and its error."""
+    return subprocess.run(
+        [KUBECTL, "kustomize", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def render(manifests: Path, variant: Variant) -> list[Object]:
     """The objects `kubectl kustomize` renders for `variant`; a failure shows kubectl's message."""
     directory = variant.directory(manifests)
@@ -111,13 +122,7 @@ def render(manifests: Path, variant: Variant) -> list[Object]:
         if CUSTOM_RULES in variant.components:
             add_rules(kustomization, directory=directory, rules=EXAMPLE / RULES_FILE)
         (directory / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
-    done = subprocess.run(
-        [KUBECTL, "kustomize", str(directory)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = kustomize(directory)
     assert done.returncode == 0, f"kubectl kustomize {variant.name}: {done.stderr}"
     return [document for document in yaml.safe_load_all(done.stdout) if document]
 
