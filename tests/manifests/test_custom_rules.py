@@ -5,6 +5,7 @@ configuration rendered from the same file carries the hash the webhook computes 
 import io
 import json
 import shutil
+from collections.abc import Callable
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -176,11 +177,26 @@ def test_a_changed_rule_file_renames_the_config_map_and_so_rolls_both_programs(
     assert mounted(after) == {"tiergate-webhook": {new}, "tiergate-auditor": {new}}
 
 
-def test_without_the_user_s_config_map_the_render_fails_and_names_it(renders: Renders) -> None:
-    directory = _own_copy(renders, "forgotten")
+def _forget_the_generator(kustomization: Object) -> None:
+    del kustomization["configMapGenerator"]
+
+
+def _forget_the_namespace(kustomization: Object) -> None:
+    del kustomization["configMapGenerator"][0]["namespace"]
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [_forget_the_generator, _forget_the_namespace],
+    ids=["no configMapGenerator", "the ConfigMap in another namespace"],
+)
+def test_without_the_user_s_config_map_the_render_fails_and_names_it(
+    renders: Renders, mistake: Callable[[Object], None]
+) -> None:
+    directory = _own_copy(renders, mistake.__name__)
     path = directory / "kustomization.yaml"
     kustomization = yaml.safe_load(path.read_text(encoding="utf-8"))
-    del kustomization["configMapGenerator"]
+    mistake(kustomization)
     path.write_text(yaml.safe_dump(kustomization), encoding="utf-8")
     done = kustomize(directory)
     assert done.returncode != 0
