@@ -13,7 +13,15 @@ from tiergate_edge.failures import UsageError
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    """`error()` raises instead of exiting; the program's handler prints it."""
+    """`error()` raises instead of exiting; the program's handler prints it.
+
+    Flags count only spelt in full: with argparse's abbreviations, a flag renamed in code
+    would still take the old spelling in a manifest as a prefix of the new one, and a
+    flag added later could make a working command line ambiguous.
+    """
+
+    def __init__(self, *, prog: str, description: str, epilog: str | None = None) -> None:
+        super().__init__(prog=prog, description=description, epilog=epilog, allow_abbrev=False)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see {self.prog} --help)")

@@ -11,6 +11,9 @@ _PROGRAMS = {
     "overlays/cert-manager": {"tiergate-webhook", "tiergate-auditor"},
     "overlays/static": {"tiergate-webhook", "tiergate-auditor"},
     "overlays/vap-only": {"tiergate-auditor"},
+    "own/cert-manager": {"tiergate-webhook", "tiergate-auditor"},
+    "own/static": {"tiergate-webhook", "tiergate-auditor"},
+    "own/vap-only": {"tiergate-auditor"},
     "monitoring": set(),
 }
 _ADMISSION = {
@@ -18,6 +21,9 @@ _ADMISSION = {
     "overlays/cert-manager": {"ValidatingWebhookConfiguration"},
     "overlays/static": {"ValidatingWebhookConfiguration"},
     "overlays/vap-only": {"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"},
+    "own/cert-manager": {"ValidatingWebhookConfiguration"},
+    "own/static": {"ValidatingWebhookConfiguration"},
+    "own/vap-only": {"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"},
     "monitoring": set(),
 }
 _CLUSTER_SCOPED = {

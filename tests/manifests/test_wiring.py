@@ -17,12 +17,13 @@ from tests.manifests.rendered import (
     Variant,
     container,
     flag,
+    generated,
     of_kind,
     one,
 )
 
 NAMES = list(service_names("tiergate-webhook", namespace="tiergate-system"))
-GENERATED = MANIFESTS / "generated/webhook/validating-webhook-configuration.yaml"
+CONFIGURATION = "webhook/validating-webhook-configuration.yaml"
 
 
 def _configuration(objects: list[Object]) -> Object:
@@ -54,7 +55,8 @@ def test_every_webhook_calls_the_service_s_https_port_at_validate(
 def test_the_webhook_configuration_is_the_generated_one_with_only_the_ca_changed(
     renders: Renders, variant: Variant
 ) -> None:
-    generated = yaml.safe_load(GENERATED.read_text(encoding="utf-8"))
+    path = generated(renders.manifests, variant) / CONFIGURATION
+    expected = yaml.safe_load(path.read_text(encoding="utf-8"))
     rendered = _configuration(renders[variant])
 
     def without_ca(configuration: Object) -> Any:
@@ -66,21 +68,29 @@ def test_the_webhook_configuration_is_the_generated_one_with_only_the_ca_changed
         annotations.pop("cert-manager.io/inject-ca-from", None)
         return webhooks, annotations
 
-    assert without_ca(rendered) == without_ca(generated)
+    assert without_ca(rendered) == without_ca(expected)
 
 
-def test_the_static_ca_bundle_is_tiergate_certs_bundle_on_every_webhook(renders: Renders) -> None:
-    objects = renders[Variant("overlays/static")]
+@pytest.mark.parametrize(
+    "variant", [Variant("overlays/static"), Variant("own/static")], ids=lambda v: v.name
+)
+def test_the_static_ca_bundle_is_tiergate_certs_bundle_on_every_webhook(
+    renders: Renders, variant: Variant
+) -> None:
+    objects = renders[variant]
     secret = one(objects, "Secret", "tiergate-webhook-tls")
     bundles = {w["clientConfig"]["caBundle"] for w in _configuration(objects)["webhooks"]}
     assert bundles == {secret["data"]["ca.crt"]}
     assert base64.b64decode(bundles.pop()).startswith(b"-----BEGIN CERTIFICATE-----")
 
 
+@pytest.mark.parametrize(
+    "variant", [Variant("overlays/cert-manager"), Variant("own/cert-manager")], ids=lambda v: v.name
+)
 def test_cert_manager_issues_the_mounted_secret_for_every_service_name_and_injects_its_ca(
-    renders: Renders,
+    renders: Renders, variant: Variant
 ) -> None:
-    objects = renders[Variant("overlays/cert-manager")]
+    objects = renders[variant]
     serving = one(objects, "Certificate", "tiergate-webhook")
     ca = one(objects, "Certificate", "tiergate-ca")
     ca_issuer = one(objects, "Issuer", serving["spec"]["issuerRef"]["name"])
