@@ -51,6 +51,20 @@ def test_each_program_runs_as_a_numeric_non_root_user_with_nothing_writable_or_p
 
 
 @pytest.mark.parametrize("name", PROGRAMS)
+def test_each_program_can_read_the_secrets_it_mounts_as_its_non_root_user(
+    renders: Renders, name: str
+) -> None:
+    # The kubelet writes Secret files as root; without "other" read bits only the
+    # fsGroup lets a non-root user read them (kubernetes/kubernetes#81089).
+    pod = _deployment(renders, name)["spec"]["template"]["spec"]
+    for volume in pod.get("volumes", []):
+        mode = volume.get("secret", {}).get("defaultMode", 0o644)
+        if "secret" in volume and not mode & 0o004:
+            assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsGroup"]
+            assert mode & 0o040, f"{volume['name']}: the group cannot read it"
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
 def test_each_program_requests_resources_and_caps_memory(renders: Renders, name: str) -> None:
     resources = container(_deployment(renders, name))["resources"]
     assert set(resources["requests"]) == {"cpu", "memory"}
