@@ -101,28 +101,39 @@ def test_dry_run_sends_every_write_with_dry_run_all_and_changes_nothing(
     assert {a["result"] for a in actions} == {"dry-run"}
 
 
+def _held_lease(holder: str) -> dict[str, Any]:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return {
+        "apiVersion": "coordination.k8s.io/v1",
+        "kind": "Lease",
+        "metadata": {"name": "tiergate-auditor", "namespace": OWN},
+        "spec": {"holderIdentity": holder, "leaseDurationSeconds": 600, "renewTime": now},
+    }
+
+
+@pytest.mark.parametrize(
+    "holder",
+    [
+        pytest.param("auditor-7c9", id="another pod"),
+        # `kubectl exec deploy/tiergate-auditor -- auditor --once ...` inherits the
+        # leader's POD_NAME: the run must not take the leader's Lease for its own.
+        pytest.param("auditor-once", id="the pod the run was started in"),
+    ],
+)
 def test_the_run_refuses_while_another_replica_holds_the_lease(
-    cluster: tuple[FakeApiServer, Path],
+    cluster: tuple[FakeApiServer, Path], holder: str
 ) -> None:
     server, config = cluster
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    server.seed(
-        {
-            "apiVersion": "coordination.k8s.io/v1",
-            "kind": "Lease",
-            "metadata": {"name": "tiergate-auditor", "namespace": OWN},
-            "spec": {
-                "holderIdentity": "auditor-7c9",
-                "leaseDurationSeconds": 600,
-                "renewTime": now,
-            },
-        }
-    )
+    server.seed(_held_lease(holder))
     result = _run(server, config, "--remediate", "apply", "--grace", "0")
     assert_clean_failure(result, prog="auditor")
     assert "another auditor holds the Lease tiergate-system/tiergate-auditor" in result.stderr
     assert [r for r in server.requests if r.verb in WRITES] == []
     assert [r for r in server.requests if r.verb == "list"] == [], "nothing was read either"
+    lease = server.get(
+        "leases", name="tiergate-auditor", namespace=OWN, group="coordination.k8s.io"
+    )
+    assert lease["spec"]["holderIdentity"] == holder, "the holder keeps its Lease"
 
 
 @pytest.mark.parametrize(
