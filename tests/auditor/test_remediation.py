@@ -250,6 +250,45 @@ async def test_a_deployment_whose_template_no_longer_runs_the_exporter_is_never_
     assert "no longer mosquitto-exporter itself" in action.reason
 
 
+def _operator_owned(kind: str) -> list[dict[str, Any]]:
+    """An exporter run by a controller tiergate does not know: an Argo Rollout's
+    ReplicaSet (with its Pod), or an operator's bare Pod."""
+    owner_kind = "Rollout" if kind == "ReplicaSet" else "MosquittoCluster"
+    owner = {
+        "apiVersion": "argoproj.io/v1alpha1" if kind == "ReplicaSet" else "example.io/v1",
+        "kind": owner_kind,
+        "metadata": {"name": "metrics", "namespace": "customer-s5", "uid": "uid-operator"},
+        "spec": {
+            "replicas": 1,
+            "template": {
+                "metadata": {"labels": {"app": "metrics"}},
+                "spec": {"containers": [container("e", EXPORTER_IMAGE)]},
+            },
+        },
+    }
+    controlled = owned(kind, "metrics-7f9c", owner)
+    if kind == "Pod":
+        return [controlled]
+    return [controlled, owned("Pod", "metrics-7f9c-x", controlled)]
+
+
+@pytest.mark.parametrize("kind", ["ReplicaSet", "Pod"])
+async def test_an_object_run_by_a_controller_tiergate_does_not_know_is_never_written(
+    fake_api: FakeApiServer, kind: str
+) -> None:
+    fake_api.seed(starter(OWN), starter("customer-s5"), *_operator_owned(kind))
+    clock, config = FakeClock(), default_config()
+    async with await connect(fake_api) as api:
+        report = await audit_once(api, config=config, clock=clock)
+        assert [(f.kind, f.name) for f in report.findings] == [(kind, "metrics-7f9c")]
+        section = await remediator(api, clock=clock, config=config).after_pass(report)
+    assert removals(fake_api) == [], "its controller would only bring it back"
+    (action,) = section.actions
+    assert action.result == ActionResult.SKIPPED
+    owner_kind = "Rollout" if kind == "ReplicaSet" else "MosquittoCluster"
+    assert f"controlled by {owner_kind} metrics" in action.reason
+
+
 async def test_an_incomplete_pass_is_never_remediated_and_its_state_is_not_touched(
     cluster: FakeApiServer,
 ) -> None:
