@@ -514,23 +514,47 @@ async def test_the_breaker_opens_when_unwanted_findings_jump(fake_api: FakeApiSe
     assert removals(fake_api) == []
 
 
-async def test_an_unreadable_state_opens_the_breaker(fake_api: FakeApiServer) -> None:
-    fake_api.seed(
-        starter(OWN),
-        starter("customer-s1"),
-        *exporter_stack("customer-s1")[:4],
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": STATE_NAME, "namespace": OWN},
-            "data": {"first-seen": "not json"},
-        },
-    )
+def _state_map(name: str, **data: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": OWN},
+        "data": data,
+    }
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        pytest.param([_state_map(STATE_NAME, **{"first-seen": "not json"})], id="not JSON"),
+        pytest.param(
+            [
+                _state_map(STATE_NAME, chunks="3", **{"first-seen": "{}"}),
+                _state_map(f"{STATE_NAME}-2", **{"first-seen": "{}"}),
+            ],
+            id="a chunk missing",
+        ),
+    ],
+)
+@pytest.mark.parametrize("may_list", [True, False], ids=["listing", "get only, as the RBAC"])
+async def test_an_unreadable_state_opens_the_breaker_and_keeps_it_open(
+    fake_api: FakeApiServer, state: list[dict[str, Any]], may_list: bool
+) -> None:
+    fake_api.seed(starter(OWN), starter("customer-s1"), *exporter_stack("customer-s1")[:4])
+    fake_api.seed(*state)
+    if not may_list:  # manifests/base/auditor/rbac.yaml: get, create, update, delete
+        fake_api.fail(verb="list", resource="configmaps", namespace=OWN, status=403, times=99)
     clock, config = FakeClock(), default_config()
     async with await connect(fake_api) as api:
         section = await remediator(api, clock=clock, config=config).after_pass(
             await audit_once(api, config=config, clock=clock)
         )
+        again = await remediator(api, clock=clock, config=config).after_pass(
+            await audit_once(api, config=config, clock=clock)
+        )
     assert section.circuit_breaker.open
     assert "could not be read" in (section.circuit_breaker.reason or "")
+    assert again.circuit_breaker.open, "kept in the state until an admin resets it"
+    assert again.blocked is not None
+    assert "circuit breaker" in again.blocked
     assert removals(fake_api) == []
