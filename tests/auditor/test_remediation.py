@@ -6,6 +6,7 @@ left in the store are the assertions.
 """
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -27,9 +28,9 @@ from tests.auditor.drifted import (
     writes,
 )
 from tests.auditor.fake_clock import FakeClock
-from tests.builders import EXPORTER_IMAGE, container, deployment, owned
+from tests.builders import EXPORTER_IMAGE, container, deployment, owned, service
 from tests.fakeapi import FakeApiServer
-from tests.fakeapi.http import call
+from tests.fakeapi.fixtures import kubectl
 from tiergate.config import Remediation, default_config
 from tiergate.findings import Undetermined
 from tiergate.remediation_report import ActionResult, RemediateMode
@@ -450,15 +451,18 @@ async def test_the_state_is_split_across_config_maps_and_read_back_whole(
 
 
 async def _reset(server: FakeApiServer) -> None:
-    patch = [{"op": "remove", "path": "/data/circuit-breaker"}]
-    status, _ = await call(
+    """The reset as README, "Remediation", documents it, with the real kubectl."""
+    result = kubectl(
         server,
-        "PATCH",
-        f"/api/v1/namespaces/{OWN}/configmaps/{STATE_NAME}",
-        body=patch,
-        content_type="application/json-patch+json",
+        "-n",
+        "tiergate-system",
+        "patch",
+        "configmap",
+        "tiergate-auditor-first-seen",
+        "--type=json",
+        """-p=[{"op": "remove", "path": "/data/circuit-breaker"}]""",
     )
-    assert status == 200
+    assert result.returncode == 0, result.stderr
 
 
 async def test_the_breaker_opens_when_allowed_namespaces_drop_and_stays_open_until_reset(
@@ -558,3 +562,60 @@ async def test_an_unreadable_state_opens_the_breaker_and_keeps_it_open(
     assert again.blocked is not None
     assert "circuit breaker" in again.blocked
     assert removals(fake_api) == []
+
+
+async def test_a_state_another_writer_changed_meanwhile_stops_the_round(
+    cluster: FakeApiServer,
+) -> None:
+    def rewrite(calls: int) -> None:
+        if calls == 2:  # the state is read and updated, not yet saved
+            cluster.seed(cluster.get("configmaps", name=STATE_NAME, namespace=OWN))
+
+    clock, config = FakeClock(), config_with_exemption()
+    async with await connect(cluster) as api:
+        await remediator(api, clock=clock, config=config, mode=RemediateMode.OFF).after_pass(
+            await audit_once(api, config=config, clock=clock)
+        )
+        section = await remediator(
+            api, clock=clock, config=config, leadership=Leading(rewrite)
+        ).after_pass(await audit_once(api, config=config, clock=clock))
+    assert section.blocked is not None
+    assert "could not be saved" in section.blocked
+    assert removals(cluster) == []
+
+
+async def test_a_first_seen_time_in_the_future_counts_from_now_not_from_then(
+    fake_api: FakeApiServer,
+) -> None:
+    clock, config = FakeClock(), default_config()
+    start = clock.wall()
+    ahead = int((start + timedelta(days=1)).timestamp())  # a replica whose clock ran ahead
+    times = {"customer-s1": {f"uid-customer-s1-{EXPORTER}": ahead}}
+    fake_api.seed(starter(OWN), starter("customer-s1"), *exporter_stack("customer-s1")[:4])
+    fake_api.seed(_state_map(STATE_NAME, **{"first-seen": json.dumps(times)}))
+    async with await connect(fake_api) as api:
+        first = await remediator(api, clock=clock, config=config, grace=600).after_pass(
+            await audit_once(api, config=config, clock=clock)
+        )
+        clock.advance(600)
+        second = await remediator(api, clock=clock, config=config, grace=600).after_pass(
+            await audit_once(api, config=config, clock=clock)
+        )
+    assert first.actions == []
+    assert {p.first_seen for p in first.pending} == {start.isoformat()}
+    assert {a.result for a in second.actions} == {ActionResult.DONE}
+
+
+async def test_a_broker_service_whose_selector_also_selects_the_exporter_survives(
+    fake_api: FakeApiServer,
+) -> None:
+    stack = exporter_stack("customer-s1")
+    stack[0]["spec"]["template"]["metadata"]["labels"]["tenant"] = "s1"
+    mqtt = service("mqtt", "customer-s1", {"tenant": "s1"}, port=1883)
+    fake_api.seed(starter(OWN), starter("customer-s1"), *stack[:4], mqtt)
+    clock, config = FakeClock(), default_config()
+    async with await connect(fake_api) as api:
+        report = await audit_once(api, config=config, clock=clock)
+        await remediator(api, clock=clock, config=config).after_pass(report)
+    assert ("deployments", "customer-s1", EXPORTER) in removals(fake_api)
+    assert _exists(fake_api, "services", "mqtt", "customer-s1")
