@@ -559,8 +559,7 @@ async def test_an_unreadable_state_opens_the_breaker_and_keeps_it_open(
     assert section.circuit_breaker.open
     assert "could not be read" in (section.circuit_breaker.reason or "")
     assert again.circuit_breaker.open, "kept in the state until an admin resets it"
-    assert again.blocked is not None
-    assert "circuit breaker" in again.blocked
+    assert "circuit breaker" in (again.blocked or "")
     assert removals(fake_api) == []
 
 
@@ -579,8 +578,7 @@ async def test_a_state_another_writer_changed_meanwhile_stops_the_round(
         section = await remediator(
             api, clock=clock, config=config, leadership=Leading(rewrite)
         ).after_pass(await audit_once(api, config=config, clock=clock))
-    assert section.blocked is not None
-    assert "could not be saved" in section.blocked
+    assert "could not be saved" in (section.blocked or "")
     assert removals(cluster) == []
 
 
