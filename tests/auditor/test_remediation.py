@@ -17,6 +17,7 @@ from tests.auditor.drifted import (
     EXPORTER,
     OWN,
     Leading,
+    audit_and_remediate,
     audit_once,
     config_with_exemption,
     connect,
@@ -550,12 +551,8 @@ async def test_an_unreadable_state_opens_the_breaker_and_keeps_it_open(
         fake_api.fail(verb="list", resource="configmaps", namespace=OWN, status=403, times=99)
     clock, config = FakeClock(), default_config()
     async with await connect(fake_api) as api:
-        section = await remediator(api, clock=clock, config=config).after_pass(
-            await audit_once(api, config=config, clock=clock)
-        )
-        again = await remediator(api, clock=clock, config=config).after_pass(
-            await audit_once(api, config=config, clock=clock)
-        )
+        section = await audit_and_remediate(api, clock=clock, config=config)
+        again = await audit_and_remediate(api, clock=clock, config=config)
     assert section.circuit_breaker.open
     assert "could not be read" in (section.circuit_breaker.reason or "")
     assert again.circuit_breaker.open, "kept in the state until an admin resets it"
@@ -572,12 +569,10 @@ async def test_a_state_another_writer_changed_meanwhile_stops_the_round(
 
     clock, config = FakeClock(), config_with_exemption()
     async with await connect(cluster) as api:
-        await remediator(api, clock=clock, config=config, mode=RemediateMode.OFF).after_pass(
-            await audit_once(api, config=config, clock=clock)
-        )
-        section = await remediator(
+        await audit_and_remediate(api, clock=clock, config=config, mode=RemediateMode.OFF)
+        section = await audit_and_remediate(
             api, clock=clock, config=config, leadership=Leading(rewrite)
-        ).after_pass(await audit_once(api, config=config, clock=clock))
+        )
     assert "could not be saved" in (section.blocked or "")
     assert removals(cluster) == []
 
@@ -592,13 +587,9 @@ async def test_a_first_seen_time_in_the_future_counts_from_now_not_from_then(
     fake_api.seed(starter(OWN), starter("customer-s1"), *exporter_stack("customer-s1")[:4])
     fake_api.seed(_state_map(STATE_NAME, **{"first-seen": json.dumps(times)}))
     async with await connect(fake_api) as api:
-        first = await remediator(api, clock=clock, config=config, grace=600).after_pass(
-            await audit_once(api, config=config, clock=clock)
-        )
+        first = await audit_and_remediate(api, clock=clock, config=config, grace=600)
         clock.advance(600)
-        second = await remediator(api, clock=clock, config=config, grace=600).after_pass(
-            await audit_once(api, config=config, clock=clock)
-        )
+        second = await audit_and_remediate(api, clock=clock, config=config, grace=600)
     assert first.actions == []
     assert {p.first_seen for p in first.pending} == {start.isoformat()}
     assert {a.result for a in second.actions} == {ActionResult.DONE}
