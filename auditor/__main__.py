@@ -69,6 +69,7 @@ async def _report_of_cluster(settings: AuditorSettings, *, config: TiergateConfi
 
         if settings.remediate == RemediateMode.OFF:
             return await audit_pass()
+        from auditor.leadership import LeaseTiming  # noqa: PLC0415
         from auditor.remediation.once import remediate_once  # noqa: PLC0415
         from auditor.remediation.remediator import RemediationSettings  # noqa: PLC0415
 
@@ -79,6 +80,7 @@ async def _report_of_cluster(settings: AuditorSettings, *, config: TiergateConfi
             settings=RemediationSettings.of(settings),
             clock=clock,
             lease_name=settings.lease_name,
+            timing=LeaseTiming.from_retry_period(settings.lease_retry_period),
         )
 
 

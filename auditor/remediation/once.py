@@ -6,6 +6,8 @@ another replica holds the Lease it refuses (exit 2) without reading a thing.
 """
 
 import asyncio
+import dataclasses
+import secrets
 from collections.abc import Awaitable, Callable
 
 from auditor.clock import Clock
@@ -34,6 +36,11 @@ async def remediate_once(
     timing: LeaseTiming | None = None,
 ) -> AuditReport:
     """Take the Lease, run the pass, remediate, release; the report with its remediation."""
+    # A name of the run's own: started with `kubectl exec` in an auditor's pod, it inherits
+    # that replica's POD_NAME, and the leader's Lease must not read as already ours.
+    settings = dataclasses.replace(
+        settings, identity=f"{settings.identity}-once-{secrets.token_hex(4)}"
+    )
     elector = LeaseElector(
         api,
         namespace=settings.own_namespace,

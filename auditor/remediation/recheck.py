@@ -2,9 +2,9 @@
 again through the core's own `decide`, never a second copy of the rule.
 
 An object that is not itself the component now (a Deployment whose current
-template no longer runs it, whatever its old ReplicaSets run), a namespace that
-allows it now, another object under the same name, or one already going: all
-are left alone.
+template no longer runs it, whatever its old ReplicaSets run), one run by a
+controller, a namespace that allows it now, another object under the same name,
+or one already going: all are left alone.
 """
 
 from dataclasses import dataclass
@@ -43,6 +43,15 @@ def target_path(target: Target) -> tuple[JudgedKind, str]:
     return entry, path
 
 
+def _controller(metadata: dict[str, Any]) -> str | None:
+    """`Kind name` of the object's controller owner reference, or None."""
+    references = metadata.get("ownerReferences")
+    for ref in references if isinstance(references, list) else []:
+        if isinstance(ref, dict) and ref.get("controller") is True:
+            return f"{ref.get('kind')} {ref.get('name')}"
+    return None
+
+
 async def read_again(  # noqa: PLR0911 - one early answer per reason to leave it alone
     api: KubeApi,
     *,
@@ -69,6 +78,14 @@ async def read_again(  # noqa: PLR0911 - one early answer per reason to leave it
         return Current(skip="another object has taken its name (uid differs)", path=path)
     if metadata.get("deletionTimestamp"):
         return Current(skip="the object is already being deleted", path=path)
+    controller = _controller(metadata)
+    if controller is not None:
+        # The audit names the owners it knows in their objects' place; an owner it does
+        # not know (an operator's custom resource) would only bring the object back.
+        return Current(
+            skip=f"controlled by {controller}: only its owner may be acted on, never it",
+            path=path,
+        )
     document = {**document, "kind": entry.kind, "apiVersion": entry.api_version}
     try:
         view = parse_object(document)

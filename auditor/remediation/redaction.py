@@ -9,9 +9,11 @@ import re
 from typing import Any
 
 REDACTED = "<redacted>"
-_SECRET_WORDS = r"passw|secret|token|credential|api.?key|private.?key|auth"  # noqa: S105 - words to look for
+# `pass` alone as a word: the exporter's own flag is `--pass` (and $MQTT_PASS), not `bypass`.
+_SECRET_WORDS = r"passw|(?<![a-z])pass(?![a-z])|secret|token|credential|api.?key|private.?key|auth"  # noqa: S105 - words to look for
 _SECRET_KEY = re.compile(_SECRET_WORDS, re.IGNORECASE)
 _SECRET_ARGUMENT = re.compile(rf"^(?P<flag>-*[^=]*(?:{_SECRET_WORDS})[^=]*=).+$", re.IGNORECASE)
+_FLAG = re.compile(r"-{1,2}[^=\s]+")
 _DROPPED_METADATA = ("managedFields",)
 _DROPPED_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 
@@ -24,12 +26,21 @@ def _env(entries: Any) -> Any:
     ]
 
 
+def _secret_flag(value: Any) -> bool:
+    """A flag whose value comes as the next argument (`--pass VALUE`) and looks secret."""
+    return isinstance(value, str) and bool(_FLAG.fullmatch(value) and _SECRET_KEY.search(value))
+
+
 def _arguments(values: Any) -> Any:
     if not isinstance(values, list):
         return values
     return [
-        _SECRET_ARGUMENT.sub(lambda m: m["flag"] + REDACTED, v) if isinstance(v, str) else v
-        for v in values
+        REDACTED
+        if i > 0 and _secret_flag(values[i - 1])
+        else _SECRET_ARGUMENT.sub(lambda m: m["flag"] + REDACTED, v)
+        if isinstance(v, str)
+        else v
+        for i, v in enumerate(values)
     ]
 
 
@@ -39,12 +50,17 @@ def _walk(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     result: dict[str, Any] = {}
+    # A `{name: Authorization, value: ...}` pair (an HTTP header of a probe): the name says.
+    named = node.get("name")
+    secret_pair = isinstance(named, str) and _SECRET_KEY.search(named) is not None
     for key, value in node.items():
         if key == "env":
             result[key] = _env(value)
         elif key in ("args", "command"):
             result[key] = _arguments(value)
-        elif isinstance(value, str) and _SECRET_KEY.search(str(key)):
+        elif isinstance(value, str) and (
+            _SECRET_KEY.search(str(key)) or (key == "value" and secret_pair)
+        ):
             result[key] = REDACTED
         else:
             result[key] = _walk(value)

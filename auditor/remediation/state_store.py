@@ -17,6 +17,7 @@ from tiergate_edge.kube_api import KubeApi, NotFoundError
 
 STATE_NAME = "tiergate-auditor-first-seen"
 CHUNK_BYTES = 900_000  # of first-seen JSON per ConfigMap: well under the 1 MiB object limit
+MAX_CHUNKS = 100  # looked for when the state is unreadable: far more than any cluster needs
 FIRST_SEEN_KEY = "first-seen"
 CHUNKS_KEY = "chunks"
 PICTURE_KEY = "last-pass"
@@ -137,6 +138,30 @@ async def load_state(api: KubeApi, *, namespace: str) -> State:
         state.versions[chunk_name(index)] = extra["metadata"]["resourceVersion"]
         index += 1
     return state
+
+
+async def raw_versions(api: KubeApi, *, namespace: str) -> dict[str, str]:
+    """The resourceVersions of the state's ConfigMaps, whatever they hold, to overwrite them.
+
+    By name, with `get` only (the Role grants no `list`): the chunks the first one
+    names, and any that follow them.
+    """
+    versions: dict[str, str] = {}
+    named = 1
+    head = await _read(api, namespace=namespace, name=STATE_NAME)
+    if head is not None:
+        versions[STATE_NAME] = head["metadata"]["resourceVersion"]
+        try:
+            named = int((head.get("data") or {}).get(CHUNKS_KEY, "1"))
+        except (TypeError, ValueError):
+            named = 1
+    index = 1
+    while index < min(named, MAX_CHUNKS) or chunk_name(index - 1) in versions:
+        found = await _read(api, namespace=namespace, name=chunk_name(index))
+        if found is not None:
+            versions[chunk_name(index)] = found["metadata"]["resourceVersion"]
+        index += 1
+    return versions
 
 
 def _config_map(name: str, *, namespace: str, data: dict[str, str], version: str | None) -> Any:

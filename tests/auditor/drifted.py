@@ -26,7 +26,7 @@ from tests.fakeapi.faults import RecordedRequest
 from tiergate.audit import audit
 from tiergate.config import Exemption, TiergateConfig, default_config
 from tiergate.findings import AuditReport
-from tiergate.remediation_report import RemediateMode
+from tiergate.remediation_report import RemediateMode, RemediationSection
 from tiergate.sieve import Sieve
 from tiergate_edge.kube_api import KubeApi
 from tiergate_edge.retry import RetryPolicy
@@ -174,6 +174,14 @@ def remediator(
     return Remediator(
         api, config=config, settings=settings, leadership=leadership or Leading(), clock=clock
     )
+
+
+async def audit_and_remediate(
+    api: KubeApi, *, clock: Clock, config: TiergateConfig, **options: Any
+) -> RemediationSection:
+    """One pass and its remediation round, `options` as `remediator`'s."""
+    report = await audit_once(api, config=config, clock=clock)
+    return await remediator(api, clock=clock, config=config, **options).after_pass(report)
 
 
 def writes(server: FakeApiServer) -> list[RecordedRequest]:

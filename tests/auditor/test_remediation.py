@@ -6,6 +6,7 @@ left in the store are the assertions.
 """
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from tests.auditor.drifted import (
     EXPORTER,
     OWN,
     Leading,
+    audit_and_remediate,
     audit_once,
     config_with_exemption,
     connect,
@@ -27,9 +29,9 @@ from tests.auditor.drifted import (
     writes,
 )
 from tests.auditor.fake_clock import FakeClock
-from tests.builders import EXPORTER_IMAGE, container, deployment, owned
+from tests.builders import EXPORTER_IMAGE, container, deployment, owned, service
 from tests.fakeapi import FakeApiServer
-from tests.fakeapi.http import call
+from tests.fakeapi.fixtures import kubectl
 from tiergate.config import Remediation, default_config
 from tiergate.findings import Undetermined
 from tiergate.remediation_report import ActionResult, RemediateMode
@@ -250,6 +252,45 @@ async def test_a_deployment_whose_template_no_longer_runs_the_exporter_is_never_
     assert "no longer mosquitto-exporter itself" in action.reason
 
 
+def _operator_owned(kind: str) -> list[dict[str, Any]]:
+    """An exporter run by a controller tiergate does not know: an Argo Rollout's
+    ReplicaSet (with its Pod), or an operator's bare Pod."""
+    owner_kind = "Rollout" if kind == "ReplicaSet" else "MosquittoCluster"
+    owner = {
+        "apiVersion": "argoproj.io/v1alpha1" if kind == "ReplicaSet" else "example.io/v1",
+        "kind": owner_kind,
+        "metadata": {"name": "metrics", "namespace": "customer-s5", "uid": "uid-operator"},
+        "spec": {
+            "replicas": 1,
+            "template": {
+                "metadata": {"labels": {"app": "metrics"}},
+                "spec": {"containers": [container("e", EXPORTER_IMAGE)]},
+            },
+        },
+    }
+    controlled = owned(kind, "metrics-7f9c", owner)
+    if kind == "Pod":
+        return [controlled]
+    return [controlled, owned("Pod", "metrics-7f9c-x", controlled)]
+
+
+@pytest.mark.parametrize("kind", ["ReplicaSet", "Pod"])
+async def test_an_object_run_by_a_controller_tiergate_does_not_know_is_never_written(
+    fake_api: FakeApiServer, kind: str
+) -> None:
+    fake_api.seed(starter(OWN), starter("customer-s5"), *_operator_owned(kind))
+    clock, config = FakeClock(), default_config()
+    async with await connect(fake_api) as api:
+        report = await audit_once(api, config=config, clock=clock)
+        assert [(f.kind, f.name) for f in report.findings] == [(kind, "metrics-7f9c")]
+        section = await remediator(api, clock=clock, config=config).after_pass(report)
+    assert removals(fake_api) == [], "its controller would only bring it back"
+    (action,) = section.actions
+    assert action.result == ActionResult.SKIPPED
+    owner_kind = "Rollout" if kind == "ReplicaSet" else "MosquittoCluster"
+    assert f"controlled by {owner_kind} metrics" in action.reason
+
+
 async def test_an_incomplete_pass_is_never_remediated_and_its_state_is_not_touched(
     cluster: FakeApiServer,
 ) -> None:
@@ -411,15 +452,18 @@ async def test_the_state_is_split_across_config_maps_and_read_back_whole(
 
 
 async def _reset(server: FakeApiServer) -> None:
-    patch = [{"op": "remove", "path": "/data/circuit-breaker"}]
-    status, _ = await call(
+    """The reset as README, "Remediation", documents it, with the real kubectl."""
+    result = kubectl(
         server,
-        "PATCH",
-        f"/api/v1/namespaces/{OWN}/configmaps/{STATE_NAME}",
-        body=patch,
-        content_type="application/json-patch+json",
+        "-n",
+        "tiergate-system",
+        "patch",
+        "configmap",
+        "tiergate-auditor-first-seen",
+        "--type=json",
+        """-p=[{"op": "remove", "path": "/data/circuit-breaker"}]""",
     )
-    assert status == 200
+    assert result.returncode == 0, result.stderr
 
 
 async def test_the_breaker_opens_when_allowed_namespaces_drop_and_stays_open_until_reset(
@@ -475,23 +519,92 @@ async def test_the_breaker_opens_when_unwanted_findings_jump(fake_api: FakeApiSe
     assert removals(fake_api) == []
 
 
-async def test_an_unreadable_state_opens_the_breaker(fake_api: FakeApiServer) -> None:
-    fake_api.seed(
-        starter(OWN),
-        starter("customer-s1"),
-        *exporter_stack("customer-s1")[:4],
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": STATE_NAME, "namespace": OWN},
-            "data": {"first-seen": "not json"},
-        },
-    )
+def _state_map(name: str, **data: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": OWN},
+        "data": data,
+    }
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        pytest.param([_state_map(STATE_NAME, **{"first-seen": "not json"})], id="not JSON"),
+        pytest.param(
+            [
+                _state_map(STATE_NAME, chunks="3", **{"first-seen": "{}"}),
+                _state_map(f"{STATE_NAME}-2", **{"first-seen": "{}"}),
+            ],
+            id="a chunk missing",
+        ),
+    ],
+)
+@pytest.mark.parametrize("may_list", [True, False], ids=["listing", "get only, as the RBAC"])
+async def test_an_unreadable_state_opens_the_breaker_and_keeps_it_open(
+    fake_api: FakeApiServer, state: list[dict[str, Any]], may_list: bool
+) -> None:
+    fake_api.seed(starter(OWN), starter("customer-s1"), *exporter_stack("customer-s1")[:4])
+    fake_api.seed(*state)
+    if not may_list:  # manifests/base/auditor/rbac.yaml: get, create, update, delete
+        fake_api.fail(verb="list", resource="configmaps", namespace=OWN, status=403, times=99)
     clock, config = FakeClock(), default_config()
     async with await connect(fake_api) as api:
-        section = await remediator(api, clock=clock, config=config).after_pass(
-            await audit_once(api, config=config, clock=clock)
-        )
+        section = await audit_and_remediate(api, clock=clock, config=config)
+        again = await audit_and_remediate(api, clock=clock, config=config)
     assert section.circuit_breaker.open
     assert "could not be read" in (section.circuit_breaker.reason or "")
+    assert again.circuit_breaker.open, "kept in the state until an admin resets it"
+    assert "circuit breaker" in (again.blocked or "")
     assert removals(fake_api) == []
+
+
+async def test_a_state_another_writer_changed_meanwhile_stops_the_round(
+    cluster: FakeApiServer,
+) -> None:
+    def rewrite(calls: int) -> None:
+        if calls == 2:  # the state is read and updated, not yet saved
+            cluster.seed(cluster.get("configmaps", name=STATE_NAME, namespace=OWN))
+
+    clock, config = FakeClock(), config_with_exemption()
+    async with await connect(cluster) as api:
+        await audit_and_remediate(api, clock=clock, config=config, mode=RemediateMode.OFF)
+        section = await audit_and_remediate(
+            api, clock=clock, config=config, leadership=Leading(rewrite)
+        )
+    assert "could not be saved" in (section.blocked or "")
+    assert removals(cluster) == []
+
+
+async def test_a_first_seen_time_in_the_future_counts_from_now_not_from_then(
+    fake_api: FakeApiServer,
+) -> None:
+    clock, config = FakeClock(), default_config()
+    start = clock.wall()
+    ahead = int((start + timedelta(days=1)).timestamp())  # a replica whose clock ran ahead
+    times = {"customer-s1": {f"uid-customer-s1-{EXPORTER}": ahead}}
+    fake_api.seed(starter(OWN), starter("customer-s1"), *exporter_stack("customer-s1")[:4])
+    fake_api.seed(_state_map(STATE_NAME, **{"first-seen": json.dumps(times)}))
+    async with await connect(fake_api) as api:
+        first = await audit_and_remediate(api, clock=clock, config=config, grace=600)
+        clock.advance(600)
+        second = await audit_and_remediate(api, clock=clock, config=config, grace=600)
+    assert first.actions == []
+    assert {p.first_seen for p in first.pending} == {start.isoformat()}
+    assert {a.result for a in second.actions} == {ActionResult.DONE}
+
+
+async def test_a_broker_service_whose_selector_also_selects_the_exporter_survives(
+    fake_api: FakeApiServer,
+) -> None:
+    stack = exporter_stack("customer-s1")
+    stack[0]["spec"]["template"]["metadata"]["labels"]["tenant"] = "s1"
+    mqtt = service("mqtt", "customer-s1", {"tenant": "s1"}, port=1883)
+    fake_api.seed(starter(OWN), starter("customer-s1"), *stack[:4], mqtt)
+    clock, config = FakeClock(), default_config()
+    async with await connect(fake_api) as api:
+        report = await audit_once(api, config=config, clock=clock)
+        await remediator(api, clock=clock, config=config).after_pass(report)
+    assert ("deployments", "customer-s1", EXPORTER) in removals(fake_api)
+    assert _exists(fake_api, "services", "mqtt", "customer-s1")

@@ -33,6 +33,14 @@ def _run(server: FakeApiServer, config: Path, *args: str) -> subprocess.Complete
     return auditor("--once", "-o", "json", "--config", str(config), *args, env=env)
 
 
+def _lease(server: FakeApiServer) -> dict[str, Any]:
+    """The spec of the auditor's Lease."""
+    lease = server.get(
+        "leases", name="tiergate-auditor", namespace=OWN, group="coordination.k8s.io"
+    )
+    return dict(lease["spec"])
+
+
 def _running_violations(report: dict[str, Any]) -> set[tuple[str, str, str]]:
     return {
         (f["namespace"], f["kind"], f["name"])
@@ -64,10 +72,7 @@ def test_the_one_off_clean_up_removes_exactly_the_unwanted_stacks(
     ]
     after = json.loads(_run(server, config).stdout)
     assert _running_violations(after) == {("customer-s2", "Deployment", "broker")}, "the sidecar"
-    lease = server.get(
-        "leases", name="tiergate-auditor", namespace=OWN, group="coordination.k8s.io"
-    )
-    assert lease["spec"].get("holderIdentity") in {None, ""}, "released when done"
+    assert _lease(server).get("holderIdentity") in {None, ""}, "released when done"
 
 
 @pytest.mark.parametrize(("fault", "reason"), UNHEALED_FAULTS)
@@ -91,8 +96,10 @@ def test_dry_run_sends_every_write_with_dry_run_all_and_changes_nothing(
     cluster: tuple[FakeApiServer, Path],
 ) -> None:
     server, config = cluster
-    result = _run(server, config, "--remediate", "dry-run", "--grace", "0")
+    args = ("--remediate", "dry-run", "--grace", "0", "--lease-retry-period", "20")
+    result = _run(server, config, *args)
     assert result.returncode == 1, result.stderr
+    assert _lease(server)["leaseDurationSeconds"] == 120, "6 retry periods, as the service's"
     sent = writes(server)
     assert len(sent) == 4
     assert all(r.dry_run for r in sent)
@@ -101,28 +108,36 @@ def test_dry_run_sends_every_write_with_dry_run_all_and_changes_nothing(
     assert {a["result"] for a in actions} == {"dry-run"}
 
 
+def _held_lease(holder: str) -> dict[str, Any]:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return {
+        "apiVersion": "coordination.k8s.io/v1",
+        "kind": "Lease",
+        "metadata": {"name": "tiergate-auditor", "namespace": OWN},
+        "spec": {"holderIdentity": holder, "leaseDurationSeconds": 600, "renewTime": now},
+    }
+
+
+@pytest.mark.parametrize(
+    "holder",
+    [
+        pytest.param("auditor-7c9", id="another pod"),
+        # `kubectl exec deploy/tiergate-auditor -- auditor --once ...` inherits the
+        # leader's POD_NAME: the run must not take the leader's Lease for its own.
+        pytest.param("auditor-once", id="the pod the run was started in"),
+    ],
+)
 def test_the_run_refuses_while_another_replica_holds_the_lease(
-    cluster: tuple[FakeApiServer, Path],
+    cluster: tuple[FakeApiServer, Path], holder: str
 ) -> None:
     server, config = cluster
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    server.seed(
-        {
-            "apiVersion": "coordination.k8s.io/v1",
-            "kind": "Lease",
-            "metadata": {"name": "tiergate-auditor", "namespace": OWN},
-            "spec": {
-                "holderIdentity": "auditor-7c9",
-                "leaseDurationSeconds": 600,
-                "renewTime": now,
-            },
-        }
-    )
+    server.seed(_held_lease(holder))
     result = _run(server, config, "--remediate", "apply", "--grace", "0")
     assert_clean_failure(result, prog="auditor")
     assert "another auditor holds the Lease tiergate-system/tiergate-auditor" in result.stderr
     assert [r for r in server.requests if r.verb in WRITES] == []
     assert [r for r in server.requests if r.verb == "list"] == [], "nothing was read either"
+    assert _lease(server)["holderIdentity"] == holder, "the holder keeps its Lease"
 
 
 @pytest.mark.parametrize(

@@ -59,6 +59,39 @@ def test_redaction_removes_env_values_secrets_secret_arguments_and_the_applied_c
     assert manifest["spec"]["auth"]["clientSecret"] == "s3cr3t", "the original is not changed"
 
 
+def _exporter(**container: Any) -> dict[str, Any]:
+    spec = {"containers": [{"name": "e", "image": "sapcc/mosquitto-exporter:0.8.0", **container}]}
+    return {"kind": "Deployment", "metadata": {"name": "x"}, "spec": {"template": {"spec": spec}}}
+
+
+@pytest.mark.parametrize(
+    ("container", "kept"),
+    [
+        # The exporter's own flags: `--pass value, -p value` (and $MQTT_PASS).
+        ({"args": ["--pass=hunter2"]}, []),
+        ({"args": ["--endpoint", "tcp://mqtt:1883", "--pass", "hunter2"]}, ["tcp://mqtt:1883"]),
+        ({"args": ["--password", "hunter2", "--user", "admin"]}, ["admin"]),
+        ({"command": ["/mosquitto_exporter", "--pass", "hunter2"]}, ["/mosquitto_exporter"]),
+        ({"args": ["--api-token", "hunter2"]}, []),
+        (
+            {
+                "livenessProbe": {
+                    "httpGet": {"httpHeaders": [{"name": "Authorization", "value": "hunter2"}]}
+                }
+            },
+            ["Authorization"],
+        ),
+    ],
+)
+def test_redaction_removes_secret_values_however_the_flags_pass_them(
+    container: dict[str, Any], kept: list[str]
+) -> None:
+    text = json.dumps(redacted(_exporter(**container)))
+    assert "hunter2" not in text
+    for word in kept:
+        assert word in text, "what is not secret stays readable"
+
+
 @pytest.mark.parametrize("chunk_bytes", [60, 200, 1000, 900_000])
 def test_the_first_seen_times_split_into_chunks_within_the_limit_and_lose_nothing(
     chunk_bytes: int,
