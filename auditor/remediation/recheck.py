@@ -3,8 +3,9 @@ again through the core's own `decide`, never a second copy of the rule.
 
 An object that is not itself the component now (a Deployment whose current
 template no longer runs it, whatever its old ReplicaSets run), one run by a
-controller, a namespace that allows it now, another object under the same name,
-or one already going: all are left alone.
+controller, one that also runs the rule's expected companion (the broker), a
+namespace that allows it now, another object under the same name, or one already
+going: all are left alone.
 """
 
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from auditor.remediation.stacks import Target
+from tiergate.classification import runs_expected
 from tiergate.config import TiergateConfig
 from tiergate.decision import decide
 from tiergate.kinds import JudgedKind, kind_named
@@ -111,6 +113,9 @@ async def read_again(  # noqa: PLR0911 - one early answer per reason to leave it
     decision = decisions[0]
     if decision.match.sidecar or decision.match.role != target.role:
         return Current(skip="the object is no longer the component alone", path=path)
+    if view is not None and runs_expected(view, rule=decision.rule):
+        # Matched by name or labels, yet it runs the broker: never take the broker down.
+        return Current(skip=f"it also runs what {target.rule} expects (the broker)", path=path)
     if not decision.violates:
         why = (
             f"namespace {target.namespace} allows it now"

@@ -29,7 +29,7 @@ from tests.auditor.drifted import (
     writes,
 )
 from tests.auditor.fake_clock import FakeClock
-from tests.builders import EXPORTER_IMAGE, container, deployment, owned, service
+from tests.builders import BROKER_IMAGE, EXPORTER_IMAGE, container, deployment, owned, service
 from tests.fakeapi import FakeApiServer
 from tests.fakeapi.fixtures import kubectl
 from tiergate.config import Remediation, default_config
@@ -608,3 +608,20 @@ async def test_a_broker_service_whose_selector_also_selects_the_exporter_survive
         await remediator(api, clock=clock, config=config).after_pass(report)
     assert ("deployments", "customer-s1", EXPORTER) in removals(fake_api)
     assert _exists(fake_api, "services", "mqtt", "customer-s1")
+
+
+async def test_a_workload_named_like_the_exporter_that_runs_the_broker_is_never_written(
+    fake_api: FakeApiServer,
+) -> None:
+    misnamed = deployment(EXPORTER, "customer-s1", container("mosquitto", BROKER_IMAGE))
+    fake_api.seed(starter(OWN), starter("customer-s1"), misnamed)
+    clock, config = FakeClock(), default_config()
+    async with await connect(fake_api) as api:
+        report = await audit_once(api, config=config, clock=clock)
+        section = await remediator(api, clock=clock, config=config).after_pass(report)
+    assert [f.name for f in report.findings if f.is_violation] == [EXPORTER]
+    assert removals(fake_api) == []
+    assert _exists(fake_api, "deployments", EXPORTER, "customer-s1", "apps")
+    (action,) = section.actions
+    assert action.result == ActionResult.SKIPPED
+    assert "broker" in (action.reason or "")
