@@ -6,7 +6,6 @@ breaker, saves them, and only then acts on the stacks whose grace has passed,
 up to the cap, each object judged again and the Lease checked before each write.
 """
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -19,11 +18,11 @@ from auditor.remediation.metrics import RemediationMetrics
 from auditor.remediation.stacks import Plan, Stack, Target, plan_stacks
 from auditor.remediation.state_store import (
     CHUNK_BYTES,
-    STATE_NAME,
     State,
     StateUnreadableError,
     load_state,
     save_state,
+    stored_versions,
 )
 from tiergate.config import TiergateConfig
 from tiergate.findings import AuditReport
@@ -40,8 +39,6 @@ from tiergate_edge.listing import list_pages
 
 if TYPE_CHECKING:
     from auditor.settings import AuditorSettings
-
-STATE_CHUNK = re.compile(rf"{STATE_NAME}(-[1-9][0-9]*)?")
 
 
 class Leadership(Protocol):
@@ -157,9 +154,8 @@ class Remediator:
             return await load_state(self._api, namespace=self._settings.own_namespace)
         except StateUnreadableError as error:
             # Times unknown: start them over (later, never sooner), and stop until an admin looks.
-            state = State(
-                versions=await _raw_versions(self._api, namespace=self._settings.own_namespace)
-            )
+            namespace = self._settings.own_namespace
+            state = State(versions=await stored_versions(self._api, namespace=namespace))
             state.breaker = BreakerState(
                 reason=f"the remediation state could not be read: {error}",
                 opened_at=self._clock.wall().isoformat(),
@@ -263,21 +259,3 @@ class Remediator:
                     **common,
                 )
         return self._section(actions=acting.actions, deferred=deferred, **common)
-
-
-async def _raw_versions(api: KubeApi, *, namespace: str) -> dict[str, str]:
-    """The resourceVersions of the state's ConfigMaps, whatever they hold, to overwrite them."""
-    versions: dict[str, str] = {}
-    async for items in list_pages(
-        api,
-        path=f"/api/v1/namespaces/{namespace}/configmaps",
-        kind="ConfigMap",
-        api_version="v1",
-        page_size=100,
-    ):
-        for item in items:
-            metadata = item.get("metadata") or {}
-            name = str(metadata.get("name"))
-            if STATE_CHUNK.fullmatch(name):
-                versions[name] = str(metadata.get("resourceVersion"))
-    return versions

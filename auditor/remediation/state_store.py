@@ -139,6 +139,20 @@ async def load_state(api: KubeApi, *, namespace: str) -> State:
     return state
 
 
+async def stored_versions(api: KubeApi, *, namespace: str) -> dict[str, str]:
+    """The resourceVersions of the state's ConfigMaps, whatever they hold, to overwrite them.
+
+    Read one by one by name (`get`), as `load_state` reads them: the auditor's Role
+    grants no `list` on the ConfigMaps of its namespace.
+    """
+    versions: dict[str, str] = {}
+    index = 0
+    while (found := await _read(api, namespace=namespace, name=chunk_name(index))) is not None:
+        versions[chunk_name(index)] = found["metadata"]["resourceVersion"]
+        index += 1
+    return versions
+
+
 def _config_map(name: str, *, namespace: str, data: dict[str, str], version: str | None) -> Any:
     metadata: dict[str, Any] = {"name": name, "namespace": namespace, "labels": LABELS}
     if version is not None:

@@ -33,6 +33,7 @@ from tests.auditor.fake_clock import FakeClock
 from tests.builders import EXPORTER_IMAGE, container, deployment, owned
 from tests.fakeapi import FakeApiServer
 from tests.fakeapi.http import call
+from tests.manifests.test_rbac import AUDITOR_BASE
 from tiergate.config import Remediation, default_config
 from tiergate.findings import Undetermined
 from tiergate.remediation_report import ActionResult, RemediateMode
@@ -477,3 +478,35 @@ async def test_an_unreadable_state_opens_the_breaker(fake_api: FakeApiServer) ->
     assert section.circuit_breaker.open
     assert "could not be read" in (section.circuit_breaker.reason or "")
     assert removals(fake_api) == []
+
+
+async def test_an_unreadable_state_is_overwritten_with_only_the_verbs_the_role_grants(
+    fake_api: FakeApiServer,
+) -> None:
+    granted = {verb for _, resource, verb, _ in AUDITOR_BASE if resource == "configmaps"}
+    unreadable = {"first-seen": "not json", "chunks": "2"}
+    fake_api.seed(
+        starter(OWN),
+        starter("customer-s1"),
+        *exporter_stack("customer-s1")[:4],
+        *[
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": name, "namespace": OWN},
+                "data": unreadable,
+            }
+            for name in (STATE_NAME, f"{STATE_NAME}-1")
+        ],
+    )
+    clock, config = FakeClock(), default_config()
+    async with await connect(fake_api) as api:
+        section = await remediator(api, clock=clock, config=config).after_pass(
+            await audit_once(api, config=config, clock=clock)
+        )
+    assert section.circuit_breaker.open
+    used = {r.verb for r in fake_api.requests if r.resource == "configmaps"}
+    assert used <= granted, used - granted
+    data = fake_api.get("configmaps", name=STATE_NAME, namespace=OWN)["data"]
+    assert set(json.loads(data["first-seen"])) == {"customer-s1"}
+    assert not exists(fake_api, "configmaps", f"{STATE_NAME}-1", OWN), "the leftover is gone"
