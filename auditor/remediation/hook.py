@@ -1,7 +1,8 @@
 """The continuous auditor's `after_pass` hook: one remediation round after each complete pass.
 
 Built from the service's wiring, so it shares the API session, the Lease (its
-`confirm()` before every write), the clock and the metrics registry.
+`confirm()` before every write; its holder alone exports the round's gauges), the
+clock and the metrics registry.
 """
 
 from auditor.remediation.metrics import RemediationMetrics
@@ -19,7 +20,7 @@ def remediation_after_pass(wiring: Wiring) -> AfterPass:
         settings=RemediationSettings.of(wiring.settings),
         leadership=wiring.elector,
         clock=wiring.clock,
-        metrics=RemediationMetrics(wiring.registry),
+        metrics=RemediationMetrics(wiring.registry, leading=wiring.elector.is_leader),
     )
 
     async def after_pass(report: AuditReport) -> None:

@@ -226,3 +226,36 @@ async def test_an_incomplete_pass_in_the_loop_acts_on_nothing_even_when_grace_ha
         await _until(clock, GRACE + 2 * INTERVAL, sleepers=SLEEPERS)
         assert leader.passes() == 2
         assert removals(cluster) == REMOVED
+
+
+def _unreadable_state() -> dict[str, object]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": STATE_NAME, "namespace": OWN},
+        "data": {"first-seen": "not json"},
+    }
+
+
+async def test_a_replica_that_loses_the_lease_stops_exporting_the_breaker_and_pending_stacks(
+    cluster: FakeApiServer, clock: FakeClock
+) -> None:
+    cluster.seed(_unreadable_state())  # opens the breaker on the first round
+    async with _remediating(cluster, clock) as start:
+        leader, follower = await _two(start, clock)
+        assert leader.sample(names.CIRCUIT_BREAKER_OPEN) == 1
+        assert _pending(leader) == 2
+        cluster.fail(
+            verb="update",
+            resource="leases",
+            status=503,
+            times=10**6,
+            where=lambda r: r.body["spec"].get("holderIdentity") == "auditor-a",
+        )
+        while follower.passes() == 0:
+            await _until(clock, clock.monotonic() + RETRY.retry_seconds, sleepers=2 * SLEEPERS)
+            assert not (leader.elector.is_leader() and follower.elector.is_leader())
+        await eventually(lambda: follower.sample(names.CIRCUIT_BREAKER_OPEN) == 1)
+        assert leader.sample(names.LEADER) == 0
+        assert leader.sample(names.CIRCUIT_BREAKER_OPEN) is None, "the old leader's picture"
+        assert _pending(leader) is None
