@@ -89,6 +89,17 @@ def lease_holder(server: FakeApiServer) -> str | None:
     return holder
 
 
+def refuse_renewals(server: FakeApiServer, *, identity: str) -> None:
+    """From now on the API refuses (503) every write of the Lease by `identity`."""
+    server.fail(
+        verb="update",
+        resource="leases",
+        status=503,
+        times=10**6,
+        where=lambda r: r.body["spec"].get("holderIdentity") == identity,
+    )
+
+
 Start = Callable[[str], "asyncio.Future[Replica]"]
 
 

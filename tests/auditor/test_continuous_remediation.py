@@ -32,6 +32,7 @@ from tests.auditor.replicas import (
     eventually,
     leader_and_follower,
     lease_holder,
+    refuse_renewals,
     replicas,
     step,
 )
@@ -245,13 +246,7 @@ async def test_a_replica_that_loses_the_lease_stops_exporting_the_breaker_and_pe
         leader, follower = await _two(start, clock)
         assert leader.sample(names.CIRCUIT_BREAKER_OPEN) == 1
         assert _pending(leader) == 2
-        cluster.fail(
-            verb="update",
-            resource="leases",
-            status=503,
-            times=10**6,
-            where=lambda r: r.body["spec"].get("holderIdentity") == "auditor-a",
-        )
+        refuse_renewals(cluster, identity="auditor-a")
         while follower.passes() == 0:
             await _until(clock, clock.monotonic() + RETRY.retry_seconds, sleepers=2 * SLEEPERS)
             assert not (leader.elector.is_leader() and follower.elector.is_leader())

@@ -15,6 +15,7 @@ from tests.auditor.replicas import (
     eventually,
     leader_and_follower,
     lease_holder,
+    refuse_renewals,
     replicas,
     step,
 )
@@ -124,13 +125,7 @@ async def test_a_leader_whose_renewals_are_refused_is_replaced_and_never_overlap
 ) -> None:
     async with replicas(cluster, clock) as start:
         leader, follower = await leader_and_follower(start)
-        cluster.fail(
-            verb="update",
-            resource="leases",
-            status=503,
-            times=10**6,
-            where=lambda r: r.body["spec"].get("holderIdentity") == "auditor-a",
-        )
+        refuse_renewals(cluster, identity="auditor-a")
         for _ in range(int(TIMING.lease_seconds * 2)):
             clock.advance(1)
             await clock.asleep(4)
