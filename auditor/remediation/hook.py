@@ -5,11 +5,15 @@ Built from the service's wiring, so it shares the API session, the Lease (its
 clock and the metrics registry.
 """
 
+import logging
+
 from auditor.remediation.metrics import RemediationMetrics
-from auditor.remediation.remediator import RemediationSettings, Remediator
+from auditor.remediation.remediator import OFF, RemediationSettings, Remediator
 from auditor.service import AfterPass
 from auditor.wiring import Wiring
 from tiergate.findings import AuditReport
+
+LOGGER = logging.getLogger("tiergate.auditor.remediation")
 
 
 def remediation_after_pass(wiring: Wiring) -> AfterPass:
@@ -24,6 +28,10 @@ def remediation_after_pass(wiring: Wiring) -> AfterPass:
     )
 
     async def after_pass(report: AuditReport) -> None:
-        await remediator.after_pass(report)
+        section = await remediator.after_pass(report)
+        # No report is printed in this mode: a round that stopped (the state unreadable or
+        # not saved, the breaker, the Lease) says so in the log; `off` is no news.
+        if section.blocked not in (None, OFF):
+            LOGGER.warning("remediation stopped", extra={"reason": section.blocked})
 
     return after_pass

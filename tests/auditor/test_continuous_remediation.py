@@ -6,6 +6,7 @@ the grace period passes across real passes of the loop without anyone waiting fo
 """
 
 import json
+import logging
 from contextlib import AbstractAsyncContextManager
 
 import pytest
@@ -41,6 +42,7 @@ from tests.fakeapi import FakeApiServer
 RETRY = LeaseTiming.from_retry_period(60.0)  # a 6-minute Lease, renewed every minute
 INTERVAL = 300.0
 GRACE = 1800.0
+Flags = tuple[str, ...]
 APPLY = ("--remediate", "apply", "--grace", "30m")
 OFF = ("--remediate", "off", "--grace", "30m")
 RULE = "mosquitto-exporter"
@@ -62,7 +64,7 @@ def cluster(fake_api: FakeApiServer) -> FakeApiServer:
 
 
 def _remediating(
-    server: FakeApiServer, clock: FakeClock, *, flags: tuple[str, ...] = APPLY
+    server: FakeApiServer, clock: FakeClock, *, flags: Flags = APPLY
 ) -> AbstractAsyncContextManager[Start]:
     """Replicas with remediation after each pass, as `auditor.continuous` installs it."""
     return replicas(
@@ -254,3 +256,25 @@ async def test_a_replica_that_loses_the_lease_stops_exporting_the_breaker_and_pe
         assert leader.sample(names.LEADER) == 0
         assert leader.sample(names.CIRCUIT_BREAKER_OPEN) is None, "the old leader's picture"
         assert _pending(leader) is None
+
+
+@pytest.mark.parametrize("flags", [OFF, APPLY], ids=["off", "apply"])
+async def test_a_round_that_cannot_save_its_state_says_why_in_the_log(
+    cluster: FakeApiServer, clock: FakeClock, caplog: pytest.LogCaptureFixture, flags: Flags
+) -> None:
+    cluster.fail(verb="create", resource="configmaps", status=403, times=10**6)
+    async with _remediating(cluster, clock, flags=flags) as start:
+        await _first_pass(start, clock)
+    (stopped,) = [r for r in caplog.records if r.name == "tiergate.auditor.remediation"]
+    assert stopped.getMessage() == "remediation stopped"
+    reason = str(stopped.__dict__["reason"])
+    assert reason.startswith("the remediation state could not be saved")
+    assert 'cannot create resource "configmaps"' in reason
+
+
+async def test_off_logs_no_warning_for_being_off(
+    cluster: FakeApiServer, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with _remediating(cluster, clock, flags=OFF) as start:
+        await _first_pass(start, clock)
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
