@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from auditor.settings import AuditorSettings
 
 
+OFF = "remediation is off (--remediate off)"  # `blocked` in every round of `off`
+
+
 class Leadership(Protocol):
     """What remediation needs of leader election: is the Lease still ours, read now?"""
 
@@ -236,7 +239,7 @@ class Remediator:
             self._metrics.show(breaker_open=breaker.open, pending=waiting, rules=rules)
         common = {"circuit_breaker": breaker, "pending": pending, "held": plan.held}
         if self._settings.mode == RemediateMode.OFF:
-            return self._section(blocked="remediation is off (--remediate off)", **common)
+            return self._section(blocked=OFF, **common)
         if breaker.open:
             return self._section(
                 blocked="the circuit breaker is open: no remediation until it is reset", **common

@@ -103,6 +103,37 @@ def drifted_cluster() -> list[dict[str, Any]]:
     ]
 
 
+# What remediation must leave in place in `drifted_cluster()`: (plural, name, ns, group).
+SURVIVORS = (
+    ("deployments", "broker", "customer-s1", "apps"),
+    ("deployments", "broker", "customer-s2", "apps"),  # the sidecar broker
+    ("deployments", "e1-mosquitto-exporter", "customer-e1", "apps"),  # allowed
+    ("deployments", "k-mosquitto-exporter", "kube-system", "apps"),  # exempt namespace
+    ("deployments", "x1-mosquitto-exporter", "customer-x1", "apps"),  # admin exemption
+    ("services", "x1-mosquitto-exporter", "customer-x1", ""),
+)
+# What apply removes from it, in order: (plural, namespace, name).
+REMOVED = [
+    ("servicemonitors", "customer-s1", EXPORTER),
+    ("services", "customer-s1", EXPORTER),
+    ("deployments", "customer-s1", EXPORTER),
+    ("services", "customer-s3", "s3-mosquitto-exporter"),
+]
+
+
+def exists(server: FakeApiServer, plural: str, name: str, ns: str, group: str = "") -> bool:
+    try:
+        server.get(plural, name=name, namespace=ns, group=group)
+    except Exception:  # noqa: BLE001 - the store's not-found error
+        return False
+    return True
+
+
+def missing_survivors(server: FakeApiServer) -> list[tuple[str, str, str, str]]:
+    """What should have survived remediation and did not (empty when all is well)."""
+    return [s for s in SURVIVORS if not exists(server, *s)]
+
+
 def config_with_exemption() -> TiergateConfig:
     rule = default_config().rules[0]
     exemption = Exemption(namespace="customer-x1", reason="migration ticket OPS-1")

@@ -17,6 +17,7 @@ def elector(
     identity: str,
     clock: FakeClock,
     on_change: Callable[[bool], None] | None = None,
+    timing: LeaseTiming = TIMING,
 ) -> LeaseElector:
     """An elector whose followers always wait their longest jittered pause."""
     return LeaseElector(
@@ -25,7 +26,7 @@ def elector(
         name=LEASE,
         identity=identity,
         clock=clock,
-        timing=TIMING,
+        timing=timing,
         on_change=on_change,
         jitter=lambda: 1.0,
     )

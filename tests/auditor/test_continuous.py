@@ -17,6 +17,7 @@ from contextlib import contextmanager
 import pytest
 
 from auditor.settings import parse_settings
+from tests.auditor.drifted import EXPORTER, broker, exists, exporter_stack, removals, starter
 from tests.auditor.election import LEASE, OWN
 from tests.auditor.process import ROOT, environment
 from tests.builders import EXPORTER_IMAGE, container, deployment, namespace
@@ -139,6 +140,32 @@ def test_of_two_processes_one_exports_drift_and_the_other_takes_over_on_sigterm(
             taken = _wait_for(f"{second_base}/metrics", text=DRIFT_LINE, process=second)
             assert "tiergate_auditor_leader 1.0" in taken
             assert _holder(fake_api) == "auditor-1"
+
+
+def test_with_apply_and_no_grace_the_service_removes_the_unwanted_stack_and_exits_0_on_sigterm(
+    fake_api: FakeApiServer,
+) -> None:
+    fake_api.enable_monitors()
+    fake_api.seed(namespace(OWN), starter("customer-s1"))
+    fake_api.seed(*exporter_stack("customer-s1"), broker("customer-s1"))
+    args = ("--remediate", "apply", "--grace", "0")
+    with _auditor(fake_api, identity="auditor-0", args=args) as (process, base):
+        done = (
+            'tiergate_auditor_remediations_total{action="delete",mode="apply",'
+            'result="done",rule="mosquitto-exporter"} 3.0'
+        )
+        _wait_for(f"{base}/metrics", text=done, process=process)
+        assert removals(fake_api) == [
+            ("servicemonitors", "customer-s1", EXPORTER),
+            ("services", "customer-s1", EXPORTER),
+            ("deployments", "customer-s1", EXPORTER),
+        ]
+        assert exists(fake_api, "deployments", "broker", "customer-s1", "apps")
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=STARTUP_SECONDS)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert _holder(fake_api) is None
 
 
 @pytest.mark.parametrize(

@@ -16,13 +16,16 @@ from auditor.remediation.state_store import STATE_NAME
 from tests.auditor.drifted import (
     EXPORTER,
     OWN,
+    REMOVED,
     Leading,
     audit_and_remediate,
     audit_once,
     config_with_exemption,
     connect,
     drifted_cluster,
+    exists,
     exporter_stack,
+    missing_survivors,
     remediator,
     removals,
     starter,
@@ -32,17 +35,10 @@ from tests.auditor.fake_clock import FakeClock
 from tests.builders import BROKER_IMAGE, EXPORTER_IMAGE, container, deployment, owned, service
 from tests.fakeapi import FakeApiServer
 from tests.fakeapi.fixtures import kubectl
+from tests.manifests.test_rbac import AUDITOR_BASE
 from tiergate.config import Remediation, default_config
 from tiergate.findings import Undetermined
 from tiergate.remediation_report import ActionResult, RemediateMode
-
-
-def _exists(server: FakeApiServer, plural: str, name: str, ns: str, group: str = "") -> bool:
-    try:
-        server.get(plural, name=name, namespace=ns, group=group)
-    except Exception:  # noqa: BLE001 - the store's not-found error
-        return False
-    return True
 
 
 @pytest.fixture
@@ -60,22 +56,9 @@ async def test_apply_removes_the_unwanted_stack_in_order_and_nothing_else(
         report = await audit_once(api, config=config, clock=clock)
         section = await remediator(api, clock=clock, config=config).after_pass(report)
     assert section.blocked is None
-    assert removals(cluster) == [
-        ("servicemonitors", "customer-s1", EXPORTER),
-        ("services", "customer-s1", EXPORTER),
-        ("deployments", "customer-s1", EXPORTER),
-        ("services", "customer-s3", "s3-mosquitto-exporter"),
-    ]
-    assert not _exists(cluster, "pods", f"{EXPORTER}-6d8f-x", "customer-s1"), "garbage collected"
-    for plural, name, ns, group in [
-        ("deployments", "broker", "customer-s1", "apps"),
-        ("deployments", "broker", "customer-s2", "apps"),  # the sidecar broker survives
-        ("deployments", "e1-mosquitto-exporter", "customer-e1", "apps"),  # allowed
-        ("deployments", "k-mosquitto-exporter", "kube-system", "apps"),  # exempt namespace
-        ("deployments", "x1-mosquitto-exporter", "customer-x1", "apps"),  # admin exemption
-        ("services", "x1-mosquitto-exporter", "customer-x1", ""),
-    ]:
-        assert _exists(cluster, plural, name, ns, group), (ns, name)
+    assert removals(cluster) == REMOVED
+    assert not exists(cluster, "pods", f"{EXPORTER}-6d8f-x", "customer-s1"), "garbage collected"
+    assert missing_survivors(cluster) == []
     held = {(h.namespace, h.name): h.reason for h in section.held}
     assert "sidecar" in held[("customer-s2", "broker")]
     assert held[("customer-x1", "x1-mosquitto-exporter")].startswith("exempt: migration")
@@ -135,7 +118,7 @@ async def test_dry_run_changes_nothing_and_every_write_it_sends_carries_dry_run_
     assert len(sent) == 4
     assert all(r.dry_run for r in sent)
     assert {a.result for a in section.actions} == {ActionResult.DRY_RUN}
-    assert _exists(cluster, "deployments", EXPORTER, "customer-s1", "apps")
+    assert exists(cluster, "deployments", EXPORTER, "customer-s1", "apps")
     state_writes = [r for r in cluster.requests if r.verb in {"create", "update"}]
     assert {r.resource for r in state_writes} == {"configmaps"}, "only the grace state is kept"
     assert cluster.store.resource_version == version + 1
@@ -377,7 +360,7 @@ async def test_a_conflict_on_a_write_leaves_the_rest_of_the_stack_for_the_next_p
         section = await remediator(api, clock=clock, config=config).after_pass(report)
     results = [(a.kind, a.result) for a in section.actions if a.namespace == "customer-s1"]
     assert results == [("ServiceMonitor", ActionResult.DONE), ("Service", ActionResult.FAILED)]
-    assert _exists(cluster, "deployments", EXPORTER, "customer-s1", "apps")
+    assert exists(cluster, "deployments", EXPORTER, "customer-s1", "apps")
 
 
 def _scaling_config() -> Any:
@@ -421,7 +404,7 @@ async def test_scale_sets_replicas_to_zero_and_suspends_cron_jobs_and_reports_ba
         "cronjobs", name="scrape-mosquitto-exporter", namespace="customer-s1", group="batch"
     )
     assert cron_job["spec"]["suspend"] is True
-    assert _exists(fake_api, "pods", "bare-mosquitto-exporter", "customer-s1")
+    assert exists(fake_api, "pods", "bare-mosquitto-exporter", "customer-s1")
     (held,) = [h for h in section.held if h.kind == "Pod"]
     assert held.reason.startswith("not scalable")
     assert [r.verb for r in writes(fake_api) if r.resource != "events"] == ["patch", "patch"]
@@ -607,7 +590,7 @@ async def test_a_broker_service_whose_selector_also_selects_the_exporter_survive
         report = await audit_once(api, config=config, clock=clock)
         await remediator(api, clock=clock, config=config).after_pass(report)
     assert ("deployments", "customer-s1", EXPORTER) in removals(fake_api)
-    assert _exists(fake_api, "services", "mqtt", "customer-s1")
+    assert exists(fake_api, "services", "mqtt", "customer-s1")
 
 
 async def test_a_workload_named_like_the_exporter_that_runs_the_broker_is_never_written(
@@ -621,7 +604,39 @@ async def test_a_workload_named_like_the_exporter_that_runs_the_broker_is_never_
         section = await remediator(api, clock=clock, config=config).after_pass(report)
     assert [f.name for f in report.findings if f.is_violation] == [EXPORTER]
     assert removals(fake_api) == []
-    assert _exists(fake_api, "deployments", EXPORTER, "customer-s1", "apps")
+    assert exists(fake_api, "deployments", EXPORTER, "customer-s1", "apps")
     (action,) = section.actions
     assert action.result == ActionResult.SKIPPED
     assert "broker" in (action.reason or "")
+
+
+async def test_an_unreadable_state_is_overwritten_with_only_the_verbs_the_role_grants(
+    fake_api: FakeApiServer,
+) -> None:
+    granted = {verb for _, resource, verb, _ in AUDITOR_BASE if resource == "configmaps"}
+    unreadable = {"first-seen": "not json", "chunks": "2"}
+    fake_api.seed(
+        starter(OWN),
+        starter("customer-s1"),
+        *exporter_stack("customer-s1")[:4],
+        *[
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": name, "namespace": OWN},
+                "data": unreadable,
+            }
+            for name in (STATE_NAME, f"{STATE_NAME}-1")
+        ],
+    )
+    clock, config = FakeClock(), default_config()
+    async with await connect(fake_api) as api:
+        section = await remediator(api, clock=clock, config=config).after_pass(
+            await audit_once(api, config=config, clock=clock)
+        )
+    assert section.circuit_breaker.open
+    used = {r.verb for r in fake_api.requests if r.resource == "configmaps"}
+    assert used <= granted, used - granted
+    data = fake_api.get("configmaps", name=STATE_NAME, namespace=OWN)["data"]
+    assert set(json.loads(data["first-seen"])) == {"customer-s1"}
+    assert not exists(fake_api, "configmaps", f"{STATE_NAME}-1", OWN), "the leftover is gone"

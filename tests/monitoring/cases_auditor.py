@@ -3,6 +3,8 @@
 from auditor import metric_names as m
 from tests.monitoring.case import Case, Fired
 from tests.monitoring.series import FOLLOWER_POD, RULE, Series, auditor, histogram, webhook
+from tiergate.config import Remediation
+from tiergate.remediation_report import ActionResult, RemediateMode
 from webhook import metrics as webhook_metrics
 
 PASSES_CHECK = (
@@ -52,7 +54,15 @@ OVERRUNS = "TiergateAuditorPassesOverrunning"
 NO_LEADER = "TiergateAuditorNoLeader"
 REMEDIATION = "TiergateRemediationFailing"
 BREAKER = "TiergateCircuitBreakerOpen"
-FAILED_DELETES = {"rule": RULE, "action": "delete", "mode": "apply"}
+# Label values as the remediation code writes them (tiergate/remediation_report.py, config.py).
+DELETES = {"rule": RULE, "action": Remediation.DELETE.value}
+
+
+def _remediations(values: str, *, result: ActionResult, mode: RemediateMode) -> Series:
+    labels = {**DELETES, "mode": mode.value, "result": result.value}
+    return auditor(m.REMEDIATIONS, values=values, labels=labels)
+
+
 CASES = (
     Case(
         "no complete pass for three intervals fires",
@@ -171,30 +181,26 @@ CASES = (
         at="20m",
         series=(
             *_replicas(),
-            auditor(
-                m.REMEDIATIONS,
-                values="0+0x10 2+0x20",
-                labels={**FAILED_DELETES, "result": "failed"},
-            ),
+            _remediations("0+0x10 2+0x20", result=ActionResult.FAILED, mode=RemediateMode.APPLY),
         ),
         fired=(
             Fired(
                 f"2 delete remediation(s) of rule {RULE} failed in the last 30 minutes. "
                 "Check: kubectl -n tiergate-system get events; kubectl -n tiergate-system "
                 "logs deploy/tiergate-auditor",
-                {"rule": RULE, "action": "delete"},
+                DELETES,
             ),
         ),
     ),
     Case(
-        "successful remediations do not fire",
+        "done, dry-run and skipped remediations do not fire",
         REMEDIATION,
         at="20m",
         series=(
             *_replicas(),
-            auditor(
-                m.REMEDIATIONS, values="0+1x30", labels={**FAILED_DELETES, "result": "succeeded"}
-            ),
+            _remediations("0+1x30", result=ActionResult.DONE, mode=RemediateMode.APPLY),
+            _remediations("0+1x30", result=ActionResult.SKIPPED, mode=RemediateMode.APPLY),
+            _remediations("0+1x30", result=ActionResult.DRY_RUN, mode=RemediateMode.DRY_RUN),
         ),
     ),
     Case(
@@ -216,13 +222,9 @@ CASES = (
         fired=(BREAKER_OPEN,),
     ),
     Case(
-        "a closed circuit breaker on leader and follower does not fire",
+        "a closed circuit breaker does not fire (only the leader exports it)",
         BREAKER,
         at="20m",
-        series=(
-            *_replicas(),
-            auditor(m.CIRCUIT_BREAKER_OPEN, values="0+0x30"),
-            auditor(m.CIRCUIT_BREAKER_OPEN, values="0+0x30", pod=FOLLOWER_POD),
-        ),
+        series=(*_replicas(), auditor(m.CIRCUIT_BREAKER_OPEN, values="0+0x30")),
     ),
 )

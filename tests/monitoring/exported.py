@@ -1,20 +1,24 @@
-"""What the programs export: metric names from their metrics modules, and their labels.
+"""What the programs export: metric names from their metrics modules, and their labels
+as real registries of both programs export them.
 
 The alert rules, the dashboard and the promtool test series may use only these
-names (and kube-apiserver's, an explicit allow-list), so renaming a metric in the
-code fails a test instead of silencing an alert.
+names and labels (and kube-apiserver's, an explicit allow-list), so renaming a
+metric or a label in the code fails a test instead of silencing an alert.
 """
 
-import re
-from pathlib import Path
+from collections import Counter
 from types import ModuleType
 
 from prometheus_client import CollectorRegistry
 
 from auditor import metric_names as auditor_names
+from auditor.metrics import create_metrics as create_auditor_metrics
+from auditor.remediation.metrics import RemediationMetrics
+from tests.builders import EXPORTER_IMAGE, STARTER, container, deployment, run_audit
 from webhook import metrics as webhook_metrics
 from webhook.metrics import create_metrics
 
+RULE = "mosquitto-exporter"
 HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
 HISTOGRAMS = frozenset({auditor_names.PASS_DURATION, webhook_metrics.DURATION})
 
@@ -29,30 +33,6 @@ APISERVER_LABELS: dict[str, frozenset[str]] = {
         {"name", "type", "operation", "rejected", "le"}
     ),
 }
-
-# The label vocabulary of DESIGN.md "Metrics" (plus `namespace` and `action`):
-# what a constant's comment in auditor/metric_names.py may name as its labels.
-LABEL_VOCABULARY = frozenset(
-    {
-        "rule",
-        "namespace",
-        "kind",
-        "drift",
-        "dormant",
-        "operation",
-        "decision",
-        "enforcement",
-        "dry_run",
-        "mode",
-        "result",
-        "reason",
-        "code",
-        "action",
-    }
-)
-_CONSTANT_LINE = re.compile(
-    r"^(?P<constant>[A-Z_]+) = PREFIX \+ \"\w+\"\s*(?:#\s*(?P<comment>.*))?$"
-)
 
 
 def _metric_constants(module: ModuleType) -> dict[str, str]:
@@ -88,19 +68,23 @@ def allowed_metrics() -> set[str]:
 
 
 def _auditor_labels() -> dict[str, frozenset[str]]:
-    """Labels as each constant's comment in auditor/metric_names.py names them."""
-    source = Path(auditor_names.__file__).read_text(encoding="utf-8")
-    constants = _metric_constants(auditor_names)
-    labels: dict[str, frozenset[str]] = {}
-    for line in source.splitlines():
-        match = _CONSTANT_LINE.match(line)
-        if match is None:
-            continue
-        named = (match["comment"] or "").split(":")[0].split(",")
-        labels[constants[match["constant"]]] = frozenset(
-            word.strip() for word in named if word.strip() in LABEL_VOCABULARY
-        )
-    return labels
+    """Labels as a real auditor registry exports them: the service's metrics and
+    remediation's, each given a sample (drift from a report that has some)."""
+    registry = CollectorRegistry()
+    metrics = create_auditor_metrics(registry, interval_seconds=60)
+    remediation = RemediationMetrics(registry)
+    exporter = deployment("x-mosquitto-exporter", "customer-s1", container("e", EXPORTER_IMAGE))
+    metrics.drift.publish(run_audit(STARTER, exporter), completed_at=1.0)
+    metrics.passes.labels("complete").inc()
+    metrics.api_errors.labels("500").inc()
+    remediation.counted(rule=RULE, action="delete", result="done", mode="apply")
+    remediation.show(breaker_open=False, pending=Counter(), rules=[RULE])
+    labels: dict[str, set[str]] = {}
+    for family in registry.collect():
+        for sample in family.samples:
+            if not sample.name.endswith("_created"):  # client_python's, not scraped by alerts
+                labels.setdefault(sample.name, set()).update(set(sample.labels) - {"le"})
+    return {name: frozenset(names) for name, names in labels.items()}
 
 
 def _webhook_labels() -> dict[str, frozenset[str]]:
@@ -119,7 +103,8 @@ def _webhook_labels() -> dict[str, frozenset[str]]:
 
 
 def series_labels() -> dict[str, frozenset[str]]:
-    """Each exported series name and the labels the program puts on it."""
+    """Each exported series name and the labels the program puts on it, read from
+    the programs' own registries: a renamed label fails the tests that use this."""
     declared = {**_auditor_labels(), **_webhook_labels()}
     labels: dict[str, frozenset[str]] = {}
     for metric, names in declared.items():

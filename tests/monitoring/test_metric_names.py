@@ -1,6 +1,8 @@
 """Alerts, dashboard and promtool tests use only metric names the programs export:
 renaming a metric in the code fails here instead of silencing an alert."""
 
+import re
+
 import pytest
 from prometheus_client import CollectorRegistry
 
@@ -13,10 +15,21 @@ from tests.monitoring.exported import (
     tiergate_metrics,
 )
 from tests.monitoring.promql import dashboard_queries, load_rules, metric_names, rule_queries
+from tiergate.config import Remediation
+from tiergate.remediation_report import ActionResult, RemediateMode
 from webhook import metrics as webhook_metrics
 from webhook.metrics import create_metrics
 
 QUERIES = [*rule_queries(load_rules()), *dashboard_queries()]
+CASES = (*cases_drift.CASES, *cases_auditor.CASES, *cases_webhook.CASES)
+# The values the remediation code gives each label of its counter.
+REMEDIATION_VALUES = {
+    "result": {result.value for result in ActionResult},
+    "mode": {mode.value for mode in RemediateMode},
+    "action": {action.value for action in Remediation if action is not Remediation.NONE},
+}
+_SELECTOR = re.compile(rf"{auditor_names.REMEDIATIONS}\{{(?P<matchers>[^}}]*)\}}")
+_MATCHER = re.compile(r'(?P<label>\w+)\s*!?=\s*"(?P<value>[^"]*)"')
 
 
 @pytest.mark.parametrize(
@@ -55,8 +68,7 @@ def test_a_renamed_metric_would_be_reported() -> None:
 
 
 def test_every_series_of_the_promtool_tests_is_exported() -> None:
-    cases = (*cases_drift.CASES, *cases_auditor.CASES, *cases_webhook.CASES)
-    used = {series.metric for case in cases for series in case.series}
+    used = {series.metric for case in CASES for series in case.series}
     assert sorted(used - allowed_metrics()) == []
 
 
@@ -90,3 +102,28 @@ def test_the_labels_of_each_metric_are_known() -> None:
         "dry_run",
     }
     assert set(labels) == allowed_metrics()
+
+
+def test_the_remediation_series_of_the_promtool_tests_carry_values_the_code_writes() -> None:
+    used = {
+        (label, value)
+        for case in CASES
+        for series in case.series
+        if series.metric == auditor_names.REMEDIATIONS
+        for label, value in series.labels.items()
+        if label in REMEDIATION_VALUES
+    }
+    assert {label for label, _ in used} == set(REMEDIATION_VALUES)
+    assert sorted((k, v) for k, v in used if v not in REMEDIATION_VALUES[k]) == []
+
+
+def test_the_alerts_and_the_dashboard_match_remediations_on_values_the_code_writes() -> None:
+    matched = {
+        (found["label"], found["value"])
+        for expr in QUERIES
+        for selector in _SELECTOR.finditer(expr)
+        for found in _MATCHER.finditer(selector["matchers"])
+        if found["label"] in REMEDIATION_VALUES
+    }
+    assert ("result", ActionResult.FAILED.value) in matched
+    assert sorted((k, v) for k, v in matched if v not in REMEDIATION_VALUES[k]) == []
