@@ -12,7 +12,7 @@ import pytest
 
 from tests import reviews
 from tests.builders import NOW, namespace
-from tests.cel_engines import text
+from tests.cel_engines import agreed, text
 from tiergate.admission import Admission
 from tiergate.admission_policy import policy_binding, policy_name, validating_admission_policy
 from tiergate.config import Enforcement, TiergateConfig, default_config, parse_config
@@ -68,3 +68,22 @@ def test_the_policy_words_its_denial_as_the_webhook_does(request_: dict[str, Any
     }
     worded, _ = text(validation["messageExpression"], activation=activation)
     assert worded == _WEBHOOK_DETAILS.sub("", denied.message)
+
+
+@pytest.mark.parametrize(
+    "namespace_object",
+    [None, {}, {"metadata": {}}, {"metadata": {"labels": None}}],
+    ids=["absent", "empty", "no labels", "null labels"],
+)
+def test_the_policy_allows_without_a_namespace_object_and_reads_missing_labels_as_none(
+    namespace_object: dict[str, Any] | None,
+) -> None:
+    config = default_config()
+    (validation,) = validating_admission_policy(config.rules[0], config=config)["spec"][
+        "validations"
+    ]
+    request = reviews.deployment_create()
+    activation = {"request": request, "object": request["object"]}
+    expression = validation["expression"]
+    allowed = agreed(expression, activation={**activation, "namespaceObject": namespace_object})
+    assert allowed is (namespace_object is None)
