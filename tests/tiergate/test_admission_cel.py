@@ -242,18 +242,29 @@ def test_the_prefilter_lets_an_unrelated_deployment_pass_by() -> None:
 
 # Generated objects: names, labels, images and selectors near the rules' globs, and shapes
 # the API server would refuse (the CEL must not error on them either).
-NAMES = st.sampled_from(
-    [
-        "s1-mosquitto-exporter",
-        "mosquitto-exporter-1",
-        "mqtt-a1",
-        "mqtt-d",
-        "old-x",
-        "api",
-        "opencost",
-    ]
+# Text near the globs: what a glob must match whole, not just its example values.
+_NEAR = "amoqstx-.:/@_e \n"
+NAMES = st.one_of(
+    st.sampled_from(
+        [
+            "s1-mosquitto-exporter",
+            "mosquitto-exporter-1",
+            "mqtt-a1",
+            "mqtt-d",
+            "old-x",
+            "api",
+            "opencost",
+        ]
+    ),
+    st.text(st.sampled_from("amoqx-."), max_size=12).map(lambda s: s + "mosquitto-exporter"),
 )
-IMAGES = st.builds(
+_TEXT_IMAGES = st.builds(
+    lambda before, path, after: before + path + after,
+    st.text(st.sampled_from(_NEAR), max_size=12),
+    st.sampled_from(["mosquitto-exporter", "acme/mqtt-exporter", "opencost/opencost", "x"]),
+    st.text(st.sampled_from(_NEAR), max_size=12),
+)
+_PARTS_IMAGES = st.builds(
     lambda registry, path, tag, digest: registry + path + tag + digest,
     st.sampled_from(
         [
@@ -279,6 +290,7 @@ IMAGES = st.builds(
     st.sampled_from(["", ":0.8", ":mosquitto-exporter-x", ":latest", ":"]),
     st.sampled_from(["", "@sha256:abc"]),
 )
+IMAGES = st.one_of(_PARTS_IMAGES, _TEXT_IMAGES)
 LABEL_MAPS = st.dictionaries(
     st.sampled_from(["app.kubernetes.io/component", "app", "team"]),
     st.sampled_from(["mosquitto-exporter", "opencost", "x", ""]),
