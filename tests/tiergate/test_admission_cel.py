@@ -369,7 +369,7 @@ def _reviews(draw: st.DrawFn) -> dict[str, Any]:
         "uid": "u-generated",
         "kind": {"group": entry.group, "version": entry.version, "kind": entry.kind},
         "resource": {"group": entry.group, "version": entry.version, "resource": entry.plural},
-        "name": new["metadata"]["name"] if isinstance(new.get("metadata"), dict) else "x",
+        "name": new["metadata"].get("name", "x") if isinstance(new.get("metadata"), dict) else "x",
         "namespace": "customer-x",
         "operation": operation,
         "userInfo": {
