@@ -76,8 +76,9 @@ def _wording(rule: Rule) -> tuple[str, str]:
     namespace_guard, namespace = field("request", "namespace", last="string")
     name_guard, name = field("object", "metadata", "name", last="string")
     kind_guard, kind = field("request", "kind", "kind", last="string")
-    fixes = printable(rule_fixes(rule, namespace=_PLACE)).replace("\\x00", _PLACE)
-    before, after = fixes.split(_PLACE)
+    # The namespace follows the fix hint, which is free text (a NUL included): split at the last.
+    before, _, after = rule_fixes(rule, namespace=_PLACE).rpartition(_PLACE)
+    before, after = printable(before), printable(after)
     lacks = ": " + unmet_reason(rule, unmet=rule.allowed_in.describe())
     message = printable(
         f"{rule.name}: this object may not run in its namespace{lacks}. To fix: "

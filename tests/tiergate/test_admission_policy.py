@@ -87,3 +87,27 @@ def test_the_policy_allows_without_a_namespace_object_and_reads_missing_labels_a
     expression = validation["expression"]
     allowed = agreed(expression, activation={**activation, "namespaceObject": namespace_object})
     assert allowed is (namespace_object is None)
+
+
+@pytest.mark.parametrize(
+    "fix_hint",
+    ["set x\\x00y (a backslash escape, as text)", "a NUL \x00 character", "tab\there"],
+)
+def test_any_fix_hint_renders_and_reads_as_the_webhook_s(fix_hint: str) -> None:
+    rule = default_config().model_dump(mode="json", by_alias=True)["rules"][0]
+    config = parse_config({"rules": [{**rule, "fixHint": fix_hint}]}, source="test")
+    request = reviews.deployment_create()
+    review = AdmissionRequest.model_validate(request).review_request()
+    labels = reviews.STARTER_LABELS
+    denied = Admission(config, own_namespace=OWN).review(review, labels=labels, now=NOW)
+    (validation,) = validating_admission_policy(config.rules[0], config=config)["spec"][
+        "validations"
+    ]
+    activation = {
+        "request": request,
+        "object": request["object"],
+        "namespaceObject": namespace(request["namespace"], **labels),
+    }
+    worded, _ = text(validation["messageExpression"], activation=activation)
+    assert worded == _WEBHOOK_DETAILS.sub("", denied.message)
+    assert validation["message"].isprintable(), "kube-apiserver refuses a message with a line break"
