@@ -7,7 +7,6 @@ allows; neither may error on any object shape; both implementations must agree.
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +26,6 @@ from tiergate.reading import ObjectError, parse_object
 from webhook.review import AdmissionRequest
 
 OWN = "tiergate-system"
-SHARED = Path("/work/shared/fixtures/admission-reviews")
 WIDE = parse_config(
     {
         "exemptNamespaces": ["kube-system"],
@@ -81,12 +79,10 @@ def _conditions(config: TiergateConfig) -> tuple[str, str | None]:
 
 def _recorded() -> list[tuple[str, dict[str, Any]]]:
     found = []
-    for directory in (reviews.FIXTURES, SHARED):
-        for path in sorted(directory.glob("*.json")) if directory.is_dir() else ():
-            document = json.loads(path.read_text(encoding="utf-8"))
-            found.append(
-                (f"{directory.parent.name}/{path.name}", document.get("request", document))
-            )
+    for path in sorted(reviews.FIXTURES.glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        found.append((path.name, document.get("request", document)))
+    assert found, f"no recorded reviews in {reviews.FIXTURES}"
     return found
 
 
