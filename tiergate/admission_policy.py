@@ -20,6 +20,7 @@ from tiergate.config import Enforcement, Rule, TiergateConfig
 from tiergate.decision import rule_fixes
 from tiergate.kinds import JUDGED_KINDS, KindRole
 from tiergate.text import printable
+from tiergate.verdicts import unmet_reason
 
 VALIDATION_ACTIONS = {
     Enforcement.DENY: ["Deny"],
@@ -75,11 +76,10 @@ def _wording(rule: Rule) -> tuple[str, str]:
     namespace_guard, namespace = field("request", "namespace", last="string")
     name_guard, name = field("object", "metadata", "name", last="string")
     kind_guard, kind = field("request", "kind", "kind", last="string")
-    fixes = printable(rule_fixes(rule, namespace=_PLACE)).replace("\\x00", _PLACE)
-    before, after = fixes.split(_PLACE)
-    lacks = (
-        f": the namespace does not meet {rule.allowed_in.describe()}, which {rule.name} requires"
-    )
+    # The namespace follows the fix hint, which is free text (a NUL included): split at the last.
+    before, _, after = rule_fixes(rule, namespace=_PLACE).rpartition(_PLACE)
+    before, after = printable(before), printable(after)
+    lacks = ": " + unmet_reason(rule, unmet=rule.allowed_in.describe())
     message = printable(
         f"{rule.name}: this object may not run in its namespace{lacks}. To fix: "
         + rule_fixes(rule, namespace="(its namespace)")

@@ -15,6 +15,8 @@ from tiergate.selectors import LabelSelector, LabelSelectorRequirement, Operator
 
 # The printable ASCII characters a glob's character class can be tested against.
 _ASCII = [chr(code) for code in range(0x20, 0x7F)]
+# A glob's `*` and `?` match any character; RE2's `.` skips a line break without this flag.
+_DOT_ALL = "(?s)"
 # What the webhook's pre-filter lets through when an image glob cannot be rendered
 # faithfully (it names a tag or digest): every image.
 MATCH_ANY = "^"
@@ -99,7 +101,7 @@ def glob_regex(glob: str, *, wildcard: str = ".") -> str:
 
 def names_regex(globs: Sequence[str]) -> str:
     """One anchored regex for a list of name globs."""
-    return "^(?:" + "|".join(glob_regex(g) for g in globs) + ")$"
+    return _DOT_ALL + "^(?:" + "|".join(glob_regex(g) for g in globs) + ")$"
 
 
 def image_prefilter_regex(globs: Sequence[str]) -> str:
@@ -111,7 +113,7 @@ def image_prefilter_regex(globs: Sequence[str]) -> str:
     """
     if any(":" in g or "@" in g for g in globs):
         return MATCH_ANY
-    return "^(?:.*/)?(?:" + "|".join(glob_regex(g) for g in globs) + ")(?:[:@].*)?$"
+    return _DOT_ALL + "^(?:.*/)?(?:" + "|".join(glob_regex(g) for g in globs) + ")(?:[:@].*)?$"
 
 
 # The registry host: a first path component with a dot or a port, or localhost.

@@ -83,8 +83,11 @@ def judge_namespace(
         )
     if rule.allowed_in.matches(labels):
         return NamespaceVerdict(allowed=True)
-    reason = (
-        f"namespace does not meet {', '.join(rule.allowed_in.unmet(labels))}, "
-        f"which {rule.name} requires"
-    )
+    reason = unmet_reason(rule, unmet=", ".join(rule.allowed_in.unmet(labels)))
     return NamespaceVerdict(allowed=False, reason=reason)
+
+
+def unmet_reason(rule: Rule, *, unmet: str) -> str:
+    """Why a namespace may not have the rule's component, worded once for the webhook,
+    the auditor and the admission policy (`unmet`: the requirements it fails)."""
+    return f"namespace does not meet {unmet}, which {rule.name} requires"

@@ -27,6 +27,12 @@ STARTER, ENTERPRISE = "customer-s1", "customer-e1"
 EXPORTER = "mqtt-mosquitto-exporter"
 COMPONENT = {"app.kubernetes.io/component": "mosquitto-exporter"}
 FIX_IT = ("monitoring.dedicated", "mosquitto.metrics.enabled=false")
+COMPONENTS = "components.tiergate.io"
+# What the webhook says about the grandfathered exporter, after "Warning: " or the denial.
+GRANDFATHERED = (
+    f"mosquitto-exporter: Deployment {EXPORTER} may not run in namespace {STARTER}: "
+    "namespace does not meet monitoring.dedicated=true (label absent)"
+)
 
 
 @dataclass
@@ -142,15 +148,21 @@ def test_an_exporter_stack_in_a_starter_namespace_is_refused_with_the_fix(cluste
     for obj, (plural, group) in zip(_exporter_stack(STARTER), STACK, strict=True):
         result = cluster.apply(obj)
         assert result.returncode == 1, (obj["kind"], result.stdout)
-        assert "denied the request:" in result.stderr
-        assert all(fix in result.stderr for fix in FIX_IT), result.stderr
         name = obj["metadata"]["name"]
+        assert result.stderr.startswith("Error from server (Forbidden): "), result.stderr
+        assert (
+            f'admission webhook "{COMPONENTS}" denied the request: mosquitto-exporter: '
+            f"{obj['kind']} {name} may not run in namespace {STARTER}: "
+        ) in result.stderr
+        assert all(fix in result.stderr for fix in FIX_IT), result.stderr
         assert not cluster.exists(plural, name=name, namespace=STARTER, group=group)
 
 
 def test_the_same_stack_in_an_enterprise_namespace_is_created(cluster: Cluster) -> None:
     result = cluster.apply(*_exporter_stack(ENTERPRISE))
     assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stderr
+    assert f"deployment.apps/{EXPORTER} created" in result.stdout
     for obj, (plural, group) in zip(_exporter_stack(ENTERPRISE), STACK, strict=True):
         assert cluster.exists(
             plural, name=obj["metadata"]["name"], namespace=ENTERPRISE, group=group
@@ -160,6 +172,7 @@ def test_the_same_stack_in_an_enterprise_namespace_is_created(cluster: Cluster) 
 def test_a_plain_deployment_in_a_starter_namespace_is_created(cluster: Cluster) -> None:
     result = cluster.apply(_bare(deployment("web", STARTER, container("web", "nginx:1.27"))))
     assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "deployment.apps/web created"
     assert cluster.exists("deployments", name="web", namespace=STARTER, group="apps")
     assert cluster.judged_in(STARTER) == [], "the matchConditions keep it from the webhook"
 
@@ -179,11 +192,17 @@ def test_a_grandfathered_exporter_can_be_annotated_and_scaled_down_but_not_up(
     target = ["-n", STARTER, f"deployment/{EXPORTER}"]
     annotated = cluster.run("annotate", *target, "owner=team-s1")
     assert annotated.returncode == 0, annotated.stderr
+    assert f"Warning: {GRANDFATHERED}" in annotated.stderr
+    assert annotated.stderr.rstrip().endswith("(allowed: this update does not make it worse)")
+    assert annotated.stdout.strip() == f"deployment.apps/{EXPORTER} annotated"
     down = cluster.run("scale", *target, "--replicas=1")
     assert down.returncode == 0, down.stderr
+    assert f"Warning: {GRANDFATHERED}" in down.stderr
+    assert down.stdout.strip() == f"deployment.apps/{EXPORTER} scaled"
     up = cluster.run("scale", *target, "--replicas=3")
     assert up.returncode == 1
-    assert "denied the request:" in up.stderr
+    assert f'admission webhook "{COMPONENTS}" denied the request: {GRANDFATHERED}' in up.stderr
+    assert up.stderr.rstrip().endswith("(this update raises its desired pods from 1 to 3)")
     stored = cluster.api.get("deployments", name=EXPORTER, namespace=STARTER, group="apps")
     assert stored["spec"]["replicas"] == 1
     assert stored["metadata"]["annotations"]["owner"] == "team-s1"
@@ -194,7 +213,12 @@ def test_removing_the_label_from_an_enterprise_namespace_is_allowed_with_a_warni
 ) -> None:
     result = cluster.run("label", "namespace", ENTERPRISE, "monitoring.dedicated-")
     assert result.returncode == 0, result.stderr
-    assert "Warning: " in result.stderr
+    assert (
+        f"Warning: mosquitto-exporter: namespace {ENTERPRISE}: namespace does not meet "
+        "monitoring.dedicated=true (label absent), which mosquitto-exporter requires; any "
+        "mosquitto-exporter component already there is now drift"
+    ) in result.stderr
+    assert result.stdout.strip() == f"namespace/{ENTERPRISE} unlabeled"
     stored = cluster.api.get("namespaces", name=ENTERPRISE)
     assert "monitoring.dedicated" not in stored["metadata"]["labels"]
 
@@ -203,6 +227,8 @@ def test_deleting_an_exporter_works(cluster: Cluster) -> None:
     cluster.api.seed(deployment(EXPORTER, STARTER, container("exporter", EXPORTER_IMAGE)))
     result = cluster.run("delete", "-n", STARTER, f"deployment/{EXPORTER}")
     assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f'deployment.apps "{EXPORTER}" deleted'
+    assert cluster.judged_in(STARTER) == [], "DELETE is never sent to the webhook"
     assert not cluster.exists("deployments", name=EXPORTER, namespace=STARTER, group="apps")
 
 
@@ -212,6 +238,7 @@ def test_with_the_webhook_down_ordinary_workloads_are_created_and_exporters_foll
     cluster.webhook.stop()
     plain = cluster.apply(_bare(deployment("api", STARTER, container("api", "example/api:2"))))
     assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.strip() == "deployment.apps/api created"
     assert cluster.judged_in(STARTER) == []
     exporter = cluster.apply(_exporter_stack(STARTER)[0])
     policies = {
@@ -223,5 +250,8 @@ def test_with_the_webhook_down_ordinary_workloads_are_created_and_exporters_foll
         assert exporter.returncode == 0, exporter.stderr
     else:
         assert exporter.returncode == 1
-        assert "Internal error occurred: failed calling webhook" in exporter.stderr
+        assert (
+            f'Internal error occurred: failed calling webhook "{COMPONENTS}": '
+            "failed to call webhook: Post "
+        ) in exporter.stderr
         assert "connect: connection refused" in exporter.stderr

@@ -47,6 +47,8 @@ class State:
 
 
 READABLE = frozenset({"application/json", "", APPLY, JSON_PATCH, MERGE, STRATEGIC})
+# The warning recorder's budget (`filters/warning.go` truncateAtTotalRunes, truncateItemRunes).
+_TOTAL_RUNES, _ITEM_RUNES = 4 * 1024, 256
 STATE = web.AppKey("state", State)
 
 
@@ -103,11 +105,41 @@ async def _handle(request: web.Request) -> web.StreamResponse:
 
 
 def warning_headers(warnings: list[str]) -> list[str]:
-    """`Warning: 299 - "text"` (apimachinery NewWarningHeader): deduplicated, and texts
-    with control characters dropped, as the apiserver's warning recorder does."""
-    texts = [w for w in dict.fromkeys(warnings) if all(unicodedata.category(c) != "Cc" for c in w)]
-    quoted = (t.replace("\\", "\\\\").replace('"', '\\"') for t in texts)
-    return [f'299 - "{text}"' for text in quoted]
+    """`Warning: 299 - "text"` (apimachinery NewWarningHeader) as the apiserver's warning
+    recorder writes them (`filters/warning.go`): deduplicated, texts with control
+    characters dropped; past 4096 runes in all, every text is cut to 256 runes (those
+    already written too) and the rest dropped once 4096 are used again."""
+    seen: list[str] = []
+    headers: list[str] = []
+    written, truncating = 0, False
+    for warning in warnings:
+        if truncating and written >= _TOTAL_RUNES:
+            break
+        if not warning or warning in seen:
+            continue
+        seen.append(warning)
+        text = warning[:_ITEM_RUNES] if truncating else warning
+        if not _printable(text):
+            continue
+        if written + len(text) <= _TOTAL_RUNES or truncating:
+            written += len(text)
+            headers.append(_warning_header(text))
+            continue
+        truncating, written, headers = True, 0, []
+        for earlier in (t[:_ITEM_RUNES] for t in seen):
+            if _printable(earlier):
+                written += len(earlier)
+                headers.append(_warning_header(earlier))
+    return headers
+
+
+def _printable(text: str) -> bool:
+    return all(unicodedata.category(c) != "Cc" for c in text)
+
+
+def _warning_header(text: str) -> str:
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'299 - "{quoted}"'
 
 
 async def _dispatch(

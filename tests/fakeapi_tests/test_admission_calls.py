@@ -11,6 +11,7 @@ import pytest
 
 from tests.builders import EXPORTER_IMAGE, container, deployment, namespace
 from tests.fakeapi import FakeApiServer
+from tests.fakeapi.app import warning_headers
 from tests.fakeapi.fixtures import kubectl
 from tests.fakeapi.http import call
 from tests.fakeapi.stub_webhook import Answer, StubWebhook, respond
@@ -357,3 +358,28 @@ def _raw_create(fake_api: FakeApiServer, obj: dict[str, Any]) -> Any:
     if code == 201:
         return {"code": 201} | body
     return body
+
+
+def _runes(header: str) -> int:
+    return len(header.removeprefix('299 - "').removesuffix('"'))
+
+
+# (warnings, headers written, runes in each): 4096 runes in all, then every warning is
+# cut to 256 runes and the rest dropped once 4096 are used again (filters/warning.go).
+WARNING_BUDGETS = [
+    ([f"{i:02d}" + "w" * 298 for i in range(13)], 13, 300),
+    ([f"{i:02d}" + "w" * 298 for i in range(20)], 16, 256),
+    (["short", "x" * 5000], 2, None),
+]
+
+
+@pytest.mark.parametrize(("warnings", "count", "runes"), WARNING_BUDGETS)
+def test_warnings_past_the_apiserver_budget_are_cut_then_dropped(
+    warnings: list[str], count: int, runes: int | None
+) -> None:
+    headers = warning_headers(warnings)
+    assert len(headers) == count
+    if runes is not None:
+        assert {_runes(h) for h in headers} == {runes}
+    else:
+        assert [_runes(h) for h in headers] == [5, 256]

@@ -7,7 +7,6 @@ allows; neither may error on any object shape; both implementations must agree.
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +26,6 @@ from tiergate.reading import ObjectError, parse_object
 from webhook.review import AdmissionRequest
 
 OWN = "tiergate-system"
-SHARED = Path("/work/shared/fixtures/admission-reviews")
 WIDE = parse_config(
     {
         "exemptNamespaces": ["kube-system"],
@@ -81,12 +79,10 @@ def _conditions(config: TiergateConfig) -> tuple[str, str | None]:
 
 def _recorded() -> list[tuple[str, dict[str, Any]]]:
     found = []
-    for directory in (reviews.FIXTURES, SHARED):
-        for path in sorted(directory.glob("*.json")) if directory.is_dir() else ():
-            document = json.loads(path.read_text(encoding="utf-8"))
-            found.append(
-                (f"{directory.parent.name}/{path.name}", document.get("request", document))
-            )
+    for path in sorted(reviews.FIXTURES.glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        found.append((path.name, document.get("request", document)))
+    assert found, f"no recorded reviews in {reviews.FIXTURES}"
     return found
 
 
@@ -242,18 +238,29 @@ def test_the_prefilter_lets_an_unrelated_deployment_pass_by() -> None:
 
 # Generated objects: names, labels, images and selectors near the rules' globs, and shapes
 # the API server would refuse (the CEL must not error on them either).
-NAMES = st.sampled_from(
-    [
-        "s1-mosquitto-exporter",
-        "mosquitto-exporter-1",
-        "mqtt-a1",
-        "mqtt-d",
-        "old-x",
-        "api",
-        "opencost",
-    ]
+# Text near the globs: what a glob must match whole, not just its example values.
+_NEAR = "amoqstx-.:/@_e \n"
+NAMES = st.one_of(
+    st.sampled_from(
+        [
+            "s1-mosquitto-exporter",
+            "mosquitto-exporter-1",
+            "mqtt-a1",
+            "mqtt-d",
+            "old-x",
+            "api",
+            "opencost",
+        ]
+    ),
+    st.text(st.sampled_from("amoqx-."), max_size=12).map(lambda s: s + "mosquitto-exporter"),
 )
-IMAGES = st.builds(
+_TEXT_IMAGES = st.builds(
+    lambda before, path, after: before + path + after,
+    st.text(st.sampled_from(_NEAR), max_size=12),
+    st.sampled_from(["mosquitto-exporter", "acme/mqtt-exporter", "opencost/opencost", "x"]),
+    st.text(st.sampled_from(_NEAR), max_size=12),
+)
+_PARTS_IMAGES = st.builds(
     lambda registry, path, tag, digest: registry + path + tag + digest,
     st.sampled_from(
         [
@@ -279,6 +286,7 @@ IMAGES = st.builds(
     st.sampled_from(["", ":0.8", ":mosquitto-exporter-x", ":latest", ":"]),
     st.sampled_from(["", "@sha256:abc"]),
 )
+IMAGES = st.one_of(_PARTS_IMAGES, _TEXT_IMAGES)
 LABEL_MAPS = st.dictionaries(
     st.sampled_from(["app.kubernetes.io/component", "app", "team"]),
     st.sampled_from(["mosquitto-exporter", "opencost", "x", ""]),
@@ -357,7 +365,7 @@ def _reviews(draw: st.DrawFn) -> dict[str, Any]:
         "uid": "u-generated",
         "kind": {"group": entry.group, "version": entry.version, "kind": entry.kind},
         "resource": {"group": entry.group, "version": entry.version, "resource": entry.plural},
-        "name": new["metadata"]["name"] if isinstance(new.get("metadata"), dict) else "x",
+        "name": new["metadata"].get("name", "x") if isinstance(new.get("metadata"), dict) else "x",
         "namespace": "customer-x",
         "operation": operation,
         "userInfo": {

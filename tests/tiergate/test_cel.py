@@ -20,6 +20,8 @@ PATHS = [
     "tools",
     "acme/mqtt-exporter",
     "mosquitto",
+    # A glob's `*` matches a line break too; RE2's `.` does not unless told to.
+    "x\nmosquitto-exporter",
 ]
 TAGS = ["", ":0.8", ":mosquitto-exporter-x", ":"]
 DIGESTS = ["", "@sha256:abc"]
