@@ -5,7 +5,7 @@ result): never a namespace, user or object name, so cardinality never grows
 with tenants. Alert rules and dashboards use only the names defined here.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -34,17 +34,37 @@ class WebhookMetrics:
     certificate_expiry: Gauge
     certificate_reloads: Counter
     admission_config_mismatch: Gauge
+    # Each review counts twice; finding a labelled child costs more than the increment, and
+    # the labels are bounded, so the children are kept by their label values.
+    _children: dict[tuple[Counter, tuple[str, ...]], Counter] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def count(self, response: Response, *, operation: str, kind: str, dry_run: bool) -> None:
         """One sample per rule that judged the request, or one with rule="" if none did."""
         flag = "true" if dry_run else "false"
         judged = response.rules or ()
         for rule in judged:
-            self.requests.labels(
-                operation, kind, rule.rule, rule.result.value, rule.enforcement.value, flag
+            self.child(
+                self.requests,
+                operation,
+                kind,
+                rule.rule,
+                rule.result.value,
+                rule.enforcement.value,
+                flag,
             ).inc()
         if not judged:
-            self.requests.labels(operation, kind, NO_RULE, response.result.value, "", flag).inc()
+            result = response.result.value
+            self.child(self.requests, operation, kind, NO_RULE, result, "", flag).inc()
+
+    def child(self, counter: Counter, *values: str) -> Counter:
+        """`counter.labels(*values)`, found once per distinct set of values."""
+        key = (counter, values)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = counter.labels(*values)
+        return found
 
 
 def create_metrics(registry: CollectorRegistry) -> WebhookMetrics:

@@ -43,7 +43,7 @@ class Reviewer:
         screened = self._admission.screen(review)
         if isinstance(screened, Pending):
             lookup = await self._namespaces.lookup(screened.namespace)
-            self._metrics.namespace_lookups.labels(lookup.result).inc()
+            self._metrics.child(self._metrics.namespace_lookups, lookup.result).inc()
             screened = self._admission.judge(screened, labels=lookup.labels, now=self._clock())
         self._metrics.count(
             screened, operation=review.operation, kind=review.kind, dry_run=review.dry_run
