@@ -206,16 +206,19 @@ class Admission:
         request, new = pending.request, pending.new
         old, was_component = pending.old, None
         tally = _Tally()
-        for decision in self._decide(new, labels=labels, now=now):
+        decisions = self._decide(new, labels=labels, now=now)
+        for decision in decisions:
             if not decision.violates and not decision.verdict.undetermined:
                 tally.add(decision, result=Result.ALLOWED)
                 continue
             if was_component is None:  # the old object matters only now: read it once
                 old = old if pending.old_read else self._old(request, new=new)
                 # Same namespace, same labels: only whether it was the component can differ.
-                was_component = {
-                    r.name for r in self._config.rules if old and classify(old, rule=r)
-                }
+                was_component = (
+                    {d.rule.name for d in decisions}  # the same view: the same components
+                    if old is new
+                    else {r.name for r in self._config.rules if old and classify(old, rule=r)}
+                )
             worse = _what_makes_it_worse(
                 request, new=new, old=old, was=decision.rule.name in was_component
             )

@@ -115,7 +115,10 @@ def _read_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
     annotations = read.get("annotations")
     if isinstance(annotations, dict):
         release = annotations.get(HELM_RELEASE_ANNOTATION)
-        read["annotations"] = {} if release is None else {HELM_RELEASE_ANNOTATION: release}
+        if release is None:
+            del read["annotations"]  # none read: the same view as no annotations at all
+        else:
+            read["annotations"] = {HELM_RELEASE_ANNOTATION: release}
     return read
 
 

@@ -5,7 +5,7 @@ result): never a namespace, user or object name, so cardinality never grows
 with tenants. Alert rules and dashboards use only the names defined here.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -34,18 +34,22 @@ class WebhookMetrics:
     certificate_expiry: Gauge
     certificate_reloads: Counter
     admission_config_mismatch: Gauge
-    # Each review counts twice; finding a labelled child costs more than the increment, and
-    # the labels are bounded, so the children are kept by their label values.
-    _children: dict[tuple[Counter, tuple[str, ...]], Counter] = field(
-        default_factory=dict, compare=False, repr=False
-    )
 
-    def count(self, response: Response, *, operation: str, kind: str, dry_run: bool) -> None:
+    def count(
+        self,
+        response: Response,
+        *,
+        operation: str,
+        kind: str,
+        dry_run: bool,
+        children: "Children | None" = None,
+    ) -> None:
         """One sample per rule that judged the request, or one with rule="" if none did."""
+        child = children or Children()
         flag = "true" if dry_run else "false"
         judged = response.rules or ()
         for rule in judged:
-            self.child(
+            child(
                 self.requests,
                 operation,
                 kind,
@@ -56,14 +60,25 @@ class WebhookMetrics:
             ).inc()
         if not judged:
             result = response.result.value
-            self.child(self.requests, operation, kind, NO_RULE, result, "", flag).inc()
+            child(self.requests, operation, kind, NO_RULE, result, "", flag).inc()
 
-    def child(self, counter: Counter, *values: str) -> Counter:
-        """`counter.labels(*values)`, found once per distinct set of values."""
+
+class Children:
+    """Labelled children of counters, each found once per distinct set of label values.
+
+    Each review counts twice; finding a child costs more than the increment, and the
+    labels are bounded, so a server keeps the children it has used.
+    """
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[Counter, tuple[str, ...]], Counter] = {}
+
+    def __call__(self, counter: Counter, *values: str) -> Counter:
+        """`counter.labels(*values)`."""
         key = (counter, values)
-        found = self._children.get(key)
+        found = self._found.get(key)
         if found is None:
-            found = self._children[key] = counter.labels(*values)
+            found = self._found[key] = counter.labels(*values)
         return found
 
 
