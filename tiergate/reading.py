@@ -21,8 +21,8 @@ from tiergate.names import (
 from tiergate.objects import HELM_RELEASE_ANNOTATION, KubeObject, ObjectMeta
 from tiergate.validation import describe_errors
 
-# Every key of an object's metadata that ObjectMeta reads (by alias or by name): the view
-# is validated from these alone, so other metadata (managedFields, ...) is never copied.
+# Every key of an object's metadata that ObjectMeta reads (by alias or by name); the view
+# ignores the others.
 _METADATA_KEYS = tuple(
     dict.fromkeys(
         key for name, info in ObjectMeta.model_fields.items() for key in (info.alias, name) if key
@@ -30,6 +30,7 @@ _METADATA_KEYS = tuple(
 )
 # What an update's old and new object may differ in and still read alike otherwise.
 _POD_COUNTS = ("desiredPods", "specPods")
+_ABSENT = object()
 
 
 def _selector_pairs(kind: str, *, spec: Mapping[str, Any]) -> dict[str, str]:
@@ -110,8 +111,8 @@ def _check_names(metadata: Mapping[str, Any], *, kind: str) -> None:
 
 
 def _read_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
-    """The metadata the typed view reads: its own fields, and of the annotations only one."""
-    read = {key: metadata[key] for key in _METADATA_KEYS if key in metadata}
+    """The metadata the typed view is built from: of the annotations only one is kept."""
+    read = dict(metadata)
     annotations = read.get("annotations")
     if isinstance(annotations, dict):
         release = annotations.get(HELM_RELEASE_ANNOTATION)
@@ -173,9 +174,7 @@ def reread_unchanged(
     if old_reading is None or new_reading is None:
         return None
     old_fields, new_fields = old_reading[2], new_reading[2]
-    if old_fields.keys() != new_fields.keys() or any(
-        value != new_fields[key] for key, value in old_fields.items() if key not in _POD_COUNTS
-    ):
+    if not _reads_alike(old_fields, new=new_fields):
         return None
     counts = {
         name: old_fields[key]
@@ -183,6 +182,22 @@ def reread_unchanged(
         if key in old_fields and old_fields[key] != new_fields[key]
     }
     return new_view.model_copy(update=counts) if counts else new_view
+
+
+def _reads_alike(old: dict[str, Any], *, new: dict[str, Any]) -> bool:
+    """Whether two readings build the same view but for its pod counts."""
+    if old.keys() != new.keys():
+        return False
+    for key, value in old.items():
+        if key == "metadata":
+            # Of the metadata, the view reads these keys alone (managedFields and the like
+            # change with every update).
+            other = new[key]
+            if any(value.get(k, _ABSENT) != other.get(k, _ABSENT) for k in _METADATA_KEYS):
+                return False
+        elif key not in _POD_COUNTS and value != new[key]:
+            return False
+    return True
 
 
 def _reading(
