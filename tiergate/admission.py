@@ -18,7 +18,7 @@ from tiergate.decision import Decision, decide
 from tiergate.kinds import SCALABLE_KINDS
 from tiergate.objects import KubeObject
 from tiergate.ownership import has_builtin_controller
-from tiergate.reading import ObjectError
+from tiergate.reading import ObjectError, reread_unchanged
 from tiergate.sieve import Sieve
 from tiergate.text import bounded_warnings, printable
 from tiergate.verdicts import judge_namespace
@@ -206,16 +206,19 @@ class Admission:
         request, new = pending.request, pending.new
         old, was_component = pending.old, None
         tally = _Tally()
-        for decision in self._decide(new, labels=labels, now=now):
+        decisions = self._decide(new, labels=labels, now=now)
+        for decision in decisions:
             if not decision.violates and not decision.verdict.undetermined:
                 tally.add(decision, result=Result.ALLOWED)
                 continue
             if was_component is None:  # the old object matters only now: read it once
-                old = old if pending.old_read else self._old(request)
+                old = old if pending.old_read else self._old(request, new=new)
                 # Same namespace, same labels: only whether it was the component can differ.
-                was_component = {
-                    r.name for r in self._config.rules if old and classify(old, rule=r)
-                }
+                was_component = (
+                    {d.rule.name for d in decisions}  # the same view: the same components
+                    if old is new
+                    else {r.name for r in self._config.rules if old and classify(old, rule=r)}
+                )
             worse = _what_makes_it_worse(
                 request, new=new, old=old, was=decision.rule.name in was_component
             )
@@ -265,9 +268,16 @@ class Admission:
         else:
             tally.add(decision, result=Result.WARNED, text=f"{text}; admitted unchecked")
 
-    def _old(self, request: ReviewRequest) -> KubeObject | None:
-        """The old object's view (UPDATE only)."""
-        return self._candidate(request.old_object) if request.operation == "UPDATE" else None
+    def _old(self, request: ReviewRequest, *, new: KubeObject | None = None) -> KubeObject | None:
+        """The old object's view (UPDATE only); `new`, the new object's view, when known."""
+        if request.operation != "UPDATE":
+            return None
+        old, raw = request.old_object, request.object
+        if new is not None and isinstance(old, Mapping) and isinstance(raw, Mapping):
+            unchanged = reread_unchanged(old, new=raw, new_view=new)
+            if unchanged is not None:
+                return unchanged
+        return self._candidate(old)
 
     def _candidate(self, raw: Mapping[str, Any] | None) -> KubeObject | None:
         if raw is None:

@@ -29,12 +29,18 @@ class KubeModel(BaseModel):
         alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
     )
 
+
+class NullableModel(KubeModel):
+    """A model read from a raw object's own mapping, where any field may be null."""
+
     @model_validator(mode="before")
     @classmethod
     def _null_is_absent(cls, data: Any) -> Any:
         # `labels:` with no value (common in `helm template` output) is YAML null.
-        # This runs for every model of every object: parsed JSON and YAML are plain dicts
-        # (no ABC check), and most have no null field (look before copying).
+        # This runs for most models of every object: parsed JSON and YAML are plain dicts
+        # (no ABC check), and most have no null field (look before copying). Models whose
+        # fields all default to None, and KubeObject (built by tiergate.reading, never
+        # with a null), do without it: the call costs more than the look.
         if isinstance(data, dict) and None in data.values():
             return {k: v for k, v in data.items() if v is not None}
         return data
@@ -50,7 +56,7 @@ def _null_values_as_empty(value: Any) -> Any:
 StringMap = Annotated[dict[str, str], BeforeValidator(_null_values_as_empty)]
 
 
-class OwnerReference(KubeModel):
+class OwnerReference(NullableModel):
     api_version: str = ""
     kind: str
     name: str
@@ -58,7 +64,7 @@ class OwnerReference(KubeModel):
     controller: bool = False
 
 
-class ObjectMeta(KubeModel):
+class ObjectMeta(NullableModel):
     name: str = ""
     generate_name: str = ""
     namespace: str | None = None
@@ -87,11 +93,11 @@ class RequestedResources(KubeModel):
         return Requests.of(cpu=self.cpu, memory=self.memory)
 
 
-class ResourceRequirements(KubeModel):
+class ResourceRequirements(NullableModel):
     requests: RequestedResources = RequestedResources()
 
 
-class Container(KubeModel):
+class Container(NullableModel):
     name: str = ""
     image: str = ""
     resources: ResourceRequirements = ResourceRequirements()
@@ -102,7 +108,7 @@ def _sum_requests(containers: tuple[Container, ...]) -> Requests:
     return sum((c.resources.requests.total for c in containers), Requests())
 
 
-class PodSpec(KubeModel):
+class PodSpec(NullableModel):
     containers: tuple[Container, ...] = ()
     init_containers: tuple[Container, ...] = ()
 
@@ -130,11 +136,11 @@ class PodSpec(KubeModel):
         return _sum_requests(running).max(peak_init)
 
 
-class TemplateMeta(KubeModel):
+class TemplateMeta(NullableModel):
     labels: StringMap = Field(default_factory=dict)
 
 
-class PodTemplate(KubeModel):
+class PodTemplate(NullableModel):
     metadata: TemplateMeta = TemplateMeta()
     spec: PodSpec = PodSpec()
 

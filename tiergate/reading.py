@@ -11,15 +11,26 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tiergate.kinds import KindRole, judged_kind, unserved_version
+from tiergate.kinds import JudgedKind, KindRole, judged_kind, unserved_version
 from tiergate.names import (
     validate_dns_label,
     validate_dns_subdomain,
     validate_label_key,
     validate_label_value,
 )
-from tiergate.objects import HELM_RELEASE_ANNOTATION, KubeObject
+from tiergate.objects import HELM_RELEASE_ANNOTATION, KubeObject, ObjectMeta
 from tiergate.validation import describe_errors
+
+# Every key of an object's metadata that ObjectMeta reads (by alias or by name); the view
+# ignores the others.
+_METADATA_KEYS = tuple(
+    dict.fromkeys(
+        key for name, info in ObjectMeta.model_fields.items() for key in (info.alias, name) if key
+    )
+)
+# What an update's old and new object may differ in and still read alike otherwise.
+_POD_COUNTS = ("desiredPods", "specPods")
+_ABSENT = object()
 
 
 def _selector_pairs(kind: str, *, spec: Mapping[str, Any]) -> dict[str, str]:
@@ -89,20 +100,27 @@ def _checked(value: Any, *, field: str, rule: Callable[[str], str]) -> None:
             raise ValueError(f"{field}: {error}") from error
 
 
-def _checked_metadata(metadata: Mapping[str, Any], *, kind: str) -> dict[str, Any]:
-    """The metadata tiergate reads, its names and labels checked as the API server does."""
+def _check_names(metadata: Mapping[str, Any], *, kind: str) -> None:
+    """The object's name, namespace and labels, checked as the API server checks them."""
     _checked(metadata.get("name"), field="metadata.name", rule=_name_rule(kind))
     _checked(metadata.get("namespace"), field="metadata.namespace", rule=validate_dns_label)
     labels = metadata.get("labels")
     for key, value in labels.items() if isinstance(labels, dict) else ():
         _checked(key, field="metadata.labels", rule=validate_label_key)
         _checked(value, field=f"metadata.labels[{key}]", rule=validate_label_value)
-    checked = dict(metadata)
-    annotations = metadata.get("annotations")
+
+
+def _read_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """The metadata the typed view is built from: of the annotations only one is kept."""
+    read = dict(metadata)
+    annotations = read.get("annotations")
     if isinstance(annotations, dict):
         release = annotations.get(HELM_RELEASE_ANNOTATION)
-        checked["annotations"] = {} if release is None else {HELM_RELEASE_ANNOTATION: release}
-    return checked
+        if release is None:
+            del read["annotations"]  # none read: the same view as no annotations at all
+        else:
+            read["annotations"] = {HELM_RELEASE_ANNOTATION: release}
+    return read
 
 
 def _display_name(metadata: Mapping[str, Any], *, kind: str) -> str:
@@ -120,6 +138,73 @@ def parse_object(document: Mapping[str, Any]) -> KubeObject | None:
     Raises UnservedVersionError for a judged kind under an apiVersion that no
     supported cluster serves, and ObjectError for anything the API would refuse.
     """
+    reading = _reading(document, check_names=True)
+    if reading is None:
+        return None
+    entry, label, fields = reading
+    try:
+        return KubeObject.model_validate(fields)
+    except ValidationError as error:
+        # Name the object's own field path, not the internal podTemplate field.
+        prefix = ".".join(entry.template_path or ())
+
+        def rename(path: str) -> str:
+            if prefix:
+                return path.replace("podTemplate", prefix, 1)
+            return path.removeprefix("podTemplate.")
+
+        problems = describe_errors(error, rename=rename)
+        raise ObjectError(f"{label}: {'; '.join(problems)}") from error
+
+
+def reread_unchanged(
+    old: Mapping[str, Any], *, new: Mapping[str, Any], new_view: KubeObject
+) -> KubeObject | None:
+    """`parse_object(old)` without validating again, when an update changed nothing it reads.
+
+    `new_view` is `parse_object(new)`. Most updates change metadata the view does not
+    read, or only the pod count: then the old object's view is the new one with the old
+    counts. None when anything else differs (or either cannot be read): parse `old` then.
+    """
+    try:
+        old_reading = _reading(old, check_names=False)
+        new_reading = _reading(new, check_names=False)
+    except ObjectError:
+        return None
+    if old_reading is None or new_reading is None:
+        return None
+    old_fields, new_fields = old_reading[2], new_reading[2]
+    if not _reads_alike(old_fields, new=new_fields):
+        return None
+    counts = {
+        name: old_fields[key]
+        for name, key in (("desired_pods", "desiredPods"), ("spec_pods", "specPods"))
+        if key in old_fields and old_fields[key] != new_fields[key]
+    }
+    return new_view.model_copy(update=counts) if counts else new_view
+
+
+def _reads_alike(old: dict[str, Any], *, new: dict[str, Any]) -> bool:
+    """Whether two readings build the same view but for its pod counts."""
+    if old.keys() != new.keys():
+        return False
+    for key, value in old.items():
+        if key == "metadata":
+            # Of the metadata, the view reads these keys alone (managedFields and the like
+            # change with every update).
+            other = new[key]
+            if any(value.get(k, _ABSENT) != other.get(k, _ABSENT) for k in _METADATA_KEYS):
+                return False
+        elif key not in _POD_COUNTS and value != new[key]:
+            return False
+    return True
+
+
+def _reading(
+    document: Mapping[str, Any], *, check_names: bool
+) -> tuple[JudgedKind, str, dict[str, Any]] | None:
+    """(kind entry, `Kind name` for messages, what the view is validated from), or None for
+    kinds tiergate never judges; `check_names` checks names and labels on the way."""
     kind, api_version = document.get("kind"), document.get("apiVersion")
     if not isinstance(kind, str) or not kind:
         raise ObjectError(
@@ -148,10 +233,12 @@ def parse_object(document: Mapping[str, Any]) -> KubeObject | None:
     label = f"{kind} {_display_name(metadata, kind=kind)}"
     template_path = entry.template_path
     try:
+        if check_names:
+            _check_names(metadata, kind=kind)
         fields: dict[str, Any] = {
             "apiVersion": api_version,
             "kind": kind,
-            "metadata": _checked_metadata(metadata, kind=kind),
+            "metadata": _read_metadata(metadata),
         }
         if template_path is not None and entry.count_pods is not None:
             fields["podTemplate"] = (
@@ -163,20 +250,9 @@ def parse_object(document: Mapping[str, Any]) -> KubeObject | None:
             fields["specPods"] = entry.count_pods(spec, status={})
         if entry.role == KindRole.SATELLITE:
             fields["selectorPairs"] = _selector_pairs(kind, spec=spec)
-        return KubeObject.model_validate(fields)
-    except ValidationError as error:
-        # Name the object's own field path, not the internal podTemplate field.
-        prefix = ".".join(template_path or ())
-
-        def rename(path: str) -> str:
-            if prefix:
-                return path.replace("podTemplate", prefix, 1)
-            return path.removeprefix("podTemplate.")
-
-        problems = describe_errors(error, rename=rename)
-        raise ObjectError(f"{label}: {'; '.join(problems)}") from error
     except ValueError as error:
         raise ObjectError(f"{label}: {error}") from error
+    return entry, label, fields
 
 
 def _template(document: Mapping[str, Any], *, path: tuple[str, ...]) -> Any:

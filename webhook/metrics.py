@@ -35,16 +35,51 @@ class WebhookMetrics:
     certificate_reloads: Counter
     admission_config_mismatch: Gauge
 
-    def count(self, response: Response, *, operation: str, kind: str, dry_run: bool) -> None:
+    def count(
+        self,
+        response: Response,
+        *,
+        operation: str,
+        kind: str,
+        dry_run: bool,
+        children: "Children | None" = None,
+    ) -> None:
         """One sample per rule that judged the request, or one with rule="" if none did."""
+        child = children or Children()
         flag = "true" if dry_run else "false"
         judged = response.rules or ()
         for rule in judged:
-            self.requests.labels(
-                operation, kind, rule.rule, rule.result.value, rule.enforcement.value, flag
+            child(
+                self.requests,
+                operation,
+                kind,
+                rule.rule,
+                rule.result.value,
+                rule.enforcement.value,
+                flag,
             ).inc()
         if not judged:
-            self.requests.labels(operation, kind, NO_RULE, response.result.value, "", flag).inc()
+            result = response.result.value
+            child(self.requests, operation, kind, NO_RULE, result, "", flag).inc()
+
+
+class Children:
+    """Labelled children of counters, each found once per distinct set of label values.
+
+    Each review counts twice; finding a child costs more than the increment, and the
+    labels are bounded, so a server keeps the children it has used.
+    """
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[Counter, tuple[str, ...]], Counter] = {}
+
+    def __call__(self, counter: Counter, *values: str) -> Counter:
+        """`counter.labels(*values)`."""
+        key = (counter, values)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = counter.labels(*values)
+        return found
 
 
 def create_metrics(registry: CollectorRegistry) -> WebhookMetrics:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from tiergate.admission import Admission, Pending, Response, Result
-from webhook.metrics import WebhookMetrics
+from webhook.metrics import Children, WebhookMetrics
 from webhook.namespaces import NamespaceSource
 from webhook.review import AdmissionRequest
 
@@ -36,6 +36,7 @@ class Reviewer:
         self._namespaces = namespaces
         self._metrics = metrics
         self._clock = clock
+        self._children = Children()
 
     async def answer(self, request: AdmissionRequest) -> Response:
         """The verdict on one review request. Raises ObjectError for an unreadable object."""
@@ -43,10 +44,14 @@ class Reviewer:
         screened = self._admission.screen(review)
         if isinstance(screened, Pending):
             lookup = await self._namespaces.lookup(screened.namespace)
-            self._metrics.namespace_lookups.labels(lookup.result).inc()
+            self._children(self._metrics.namespace_lookups, lookup.result).inc()
             screened = self._admission.judge(screened, labels=lookup.labels, now=self._clock())
         self._metrics.count(
-            screened, operation=review.operation, kind=review.kind, dry_run=review.dry_run
+            screened,
+            operation=review.operation,
+            kind=review.kind,
+            dry_run=review.dry_run,
+            children=self._children,
         )
         if any(r.result == Result.DENIED for r in screened.rules):
             _log_denial(request, response=screened)
