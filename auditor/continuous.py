@@ -15,9 +15,9 @@ from auditor.clock import Clock, SystemClock
 from auditor.leadership import LeaseElector, LeaseTiming
 from auditor.metrics import create_metrics
 from auditor.remediation.hook import remediation_after_pass
-from auditor.service import AfterPass, AuditorService, no_after_pass
+from auditor.service import AfterPass, no_after_pass
 from auditor.settings import AuditorSettings
-from auditor.wiring import AfterPassFactory, Wiring
+from auditor.wiring import AfterPassFactory, Wiring, wired_service
 from tiergate.config import TiergateConfig
 from tiergate_edge.health import metrics_app
 from tiergate_edge.kube_api import KubeApi
@@ -52,18 +52,7 @@ async def serve(
             timing=LeaseTiming.from_retry_period(settings.lease_retry_period),
         )
         wiring = Wiring(settings, config, api, elector, clock, registry)
-        service = AuditorService(
-            api,
-            config=config,
-            clock=clock,
-            elector=elector,
-            metrics=metrics,
-            own_namespace=settings.own_namespace,
-            interval_seconds=settings.interval,
-            page_size=settings.page_size,
-            after_pass=after_pass(wiring),
-        )
-        elector.on_change = service.leadership_changed
+        service = wired_service(wiring, metrics=metrics, after_pass=after_pass(wiring))
         runner = web.AppRunner(
             metrics_app(registry, readiness=service.readiness),
             access_log=None,

@@ -4,6 +4,7 @@ Apart from `auditor.continuous` so that remediation's hook can name it without
 importing the loop that installs the hook.
 """
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,7 +12,8 @@ from prometheus_client import CollectorRegistry
 
 from auditor.clock import Clock
 from auditor.leadership import LeaseElector
-from auditor.service import AfterPass
+from auditor.metrics import AuditorMetrics
+from auditor.service import AfterPass, AuditorService
 from auditor.settings import AuditorSettings
 from tiergate.config import TiergateConfig
 from tiergate_edge.kube_api import KubeApi
@@ -30,3 +32,28 @@ class Wiring:
 
 
 AfterPassFactory = Callable[[Wiring], AfterPass]
+
+
+def wired_service(
+    wiring: Wiring,
+    *,
+    metrics: AuditorMetrics,
+    after_pass: AfterPass,
+    jitter: Callable[[], float] = random.random,
+) -> AuditorService:
+    """The service on the wiring's session, Lease and clock, told when leadership changes."""
+    settings = wiring.settings
+    service = AuditorService(
+        wiring.api,
+        config=wiring.config,
+        clock=wiring.clock,
+        elector=wiring.elector,
+        metrics=metrics,
+        own_namespace=settings.own_namespace,
+        interval_seconds=settings.interval,
+        page_size=settings.page_size,
+        after_pass=after_pass,
+        jitter=jitter,
+    )
+    wiring.elector.on_change = service.leadership_changed
+    return service

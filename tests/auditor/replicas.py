@@ -18,7 +18,7 @@ from auditor.leadership import LeaseElector, LeaseTiming
 from auditor.metrics import create_metrics
 from auditor.service import AuditorService
 from auditor.settings import parse_settings
-from auditor.wiring import AfterPassFactory, Wiring
+from auditor.wiring import AfterPassFactory, Wiring, wired_service
 from tests.auditor import election
 from tests.auditor.election import LEASE, OWN, TIMING
 from tests.auditor.fake_clock import FakeClock
@@ -143,19 +143,9 @@ async def replicas(
                 if hook is not None:
                     await hook(report)
 
-            service = AuditorService(
-                api,
-                config=config,
-                clock=clock,
-                elector=elector,
-                metrics=metrics,
-                own_namespace=settings.own_namespace,
-                interval_seconds=settings.interval,
-                page_size=settings.page_size,
-                after_pass=recorded,
-                jitter=lambda: 0.0,
+            service = wired_service(
+                wiring, metrics=metrics, after_pass=recorded, jitter=lambda: 0.0
             )
-            elector.on_change = service.leadership_changed
             stop = asyncio.Event()
             task = asyncio.create_task(service.run(stop=stop))
             replica = Replica(identity, elector, service, registry, stop, task, reports)
