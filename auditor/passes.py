@@ -7,7 +7,7 @@ namespace replaces that namespace's part of the last report.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from auditor.clock import Clock
 from auditor.file_source import AssumedNamespace, build_snapshot, collector_paused, read_inputs
@@ -15,7 +15,9 @@ from tiergate.audit import Snapshot, audit
 from tiergate.config import TiergateConfig
 from tiergate.findings import AuditReport, summarize
 from tiergate.sieve import Sieve
-from tiergate_edge.kube_api import KubeApi
+
+if TYPE_CHECKING:  # the API client (aiohttp) is loaded for the cluster only, not for files
+    from tiergate_edge.kube_api import KubeApi
 
 
 class Source(Protocol):
@@ -52,7 +54,7 @@ class FileSource:
 class ClusterSource:
     """The live cluster, or one namespace of it (`scope`) for a prompt re-audit."""
 
-    api: KubeApi
+    api: "KubeApi"
     page_size: int
     scope: str | None = None
 
