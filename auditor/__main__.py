@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import BinaryIO, TextIO
 
 from auditor.clock import SystemClock
+from auditor.file_source import collector_paused
 from auditor.passes import ClusterSource, FileSource, run_once
 from auditor.report import RENDERERS
 from auditor.settings import AuditorSettings, parse_settings
@@ -19,7 +20,13 @@ from tiergate.config import TiergateConfig
 from tiergate.findings import AuditReport
 from tiergate.remediation_report import RemediateMode
 from tiergate_edge.config_file import load_config
-from tiergate_edge.failures import EXIT_FAILED, run_program, standard_output, write_message
+from tiergate_edge.failures import (
+    EXIT_FAILED,
+    exit_process,
+    run_program,
+    standard_output,
+    write_message,
+)
 from tiergate_edge.json_logs import log_json
 
 PROG = "auditor"
@@ -104,7 +111,10 @@ def run(
         )
         notes = source.notes
     elif settings.once:
-        report = asyncio.run(_report_of_cluster(settings, config=config))
+        # Paused from the start: loading the API client makes some 60,000 objects (its
+        # models), which the collector would otherwise walk again and again as they come.
+        with collector_paused():
+            report = asyncio.run(_report_of_cluster(settings, config=config))
     else:
         # Imported here: `--once` on files needs neither aiohttp nor the service.
         from auditor.continuous import serve_until_signalled  # noqa: PLC0415
@@ -131,5 +141,10 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] = os.e
     return run_program(body, prog=PROG, stderr=sys.stderr, environ=environ)
 
 
+def command() -> None:
+    """The `auditor` command: main(), then the process ends."""
+    exit_process(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    command()

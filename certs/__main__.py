@@ -22,7 +22,7 @@ from certs.overlay_files import (
 from certs.pki import Pki, Step, ca_due, ensure, rotate_ca
 from certs.settings import Settings, parser, settings_from
 from certs.store import read_pki, write_pki, write_private
-from tiergate_edge.failures import UsageError, run_program
+from tiergate_edge.failures import UsageError, exit_process, run_program
 
 PROG = "tiergate-certs"
 EXIT_OK = 0
@@ -113,5 +113,10 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] = os.e
     )
 
 
+def command() -> None:
+    """The `certs` command: main(), then the process ends."""
+    exit_process(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    command()

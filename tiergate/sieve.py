@@ -28,7 +28,9 @@ Kept = KubeObject | WorkloadRecord
 _CACHE_LIMIT = 65_536  # distinct images remembered; a cluster runs far fewer
 _EMPTY: dict[str, Any] = {}
 _NOTHING = re.compile(r"(?!)")
-_BY_COORDINATES = {(k.kind, k.api_version): k for k in JUDGED_KINDS}
+_BY_COORDINATES: dict[tuple[object, object], JudgedKind] = {
+    (k.kind, k.api_version): k for k in JUDGED_KINDS
+}
 
 
 class _UnclearError(Exception):
@@ -64,6 +66,7 @@ def _images(pod_spec: dict[str, Any]) -> tuple[list[str], list[str]]:
             continue
         if type(containers) is not list:
             raise _UnclearError
+        always = field == "containers"
         for container in containers:
             if type(container) is not dict:
                 raise _UnclearError
@@ -71,7 +74,7 @@ def _images(pod_spec: dict[str, Any]) -> tuple[list[str], list[str]]:
             if type(image) is not str:
                 raise _UnclearError
             images.append(image)
-            if field == "containers" or container.get("restartPolicy") == "Always":
+            if always or container.get("restartPolicy") == "Always":
                 running.append(image)
     return images, running
 
@@ -141,12 +144,10 @@ class Sieve:
     def _kept(
         self, document: Mapping[str, Any], *, audit: bool, owners: Container[ObjectKey] | None
     ) -> Kept | None:
-        kind, api_version = document.get("kind"), document.get("apiVersion")
-        entry = (
-            _BY_COORDINATES.get((kind, api_version))
-            if type(kind) is str and type(api_version) is str
-            else None
-        )
+        try:
+            entry = _BY_COORDINATES.get((document.get("kind"), document.get("apiVersion")))
+        except TypeError:  # a kind or apiVersion that does not hash: the typed view says why
+            entry = None
         if entry is None or entry.role == KindRole.NAMESPACE:
             return parse_object(document)
         try:
@@ -176,7 +177,9 @@ class Sieve:
         owners: Container[ObjectKey] | None,
     ) -> WorkloadRecord | Literal[True] | None:
         """True for a possible component, a record (for the audit), or None to drop."""
-        metadata = _mapping(document.get("metadata"))
+        metadata = document.get("metadata")
+        if type(metadata) is not dict:
+            metadata = _mapping(metadata)
         name = metadata.get("name") or metadata.get("generateName")
         if type(name) is not str or self._names.match(name):
             return True
@@ -200,13 +203,19 @@ class Sieve:
         audit: bool,
         owners: Container[ObjectKey] | None,
     ) -> WorkloadRecord | Literal[True] | None:
-        labels = _mapping(metadata.get("labels"))
-        if self._has_pair(labels):
+        labels = metadata.get("labels")
+        if type(labels) is not dict:
+            labels = _mapping(labels)
+        if labels and self._has_pair(labels):
             return True
         images, running = _images(_pod_spec(document, entry=entry))
         known = self._images
-        if any((known.get(i) or self._classify_image(i))[0] for i in images):
-            return True
+        broker = False
+        for image in images:
+            flags = known.get(image) or self._classify_image(image)
+            if flags[0]:
+                return True
+            broker = broker or (flags[1] and image in running)
         if not audit:
             return None
         if not metadata.get("name"):
@@ -214,10 +223,10 @@ class Sieve:
             # owners of others, are told apart by uid in the typed view).
             return True
         # The audit keeps what may own a candidate, or run the broker, as a record.
-        may_own = entry.kind in OWNER_KINDS and (
-            owners is None or (metadata.get("namespace"), entry.kind, name) in owners
-        )
-        if may_own or any((known.get(i) or self._classify_image(i))[1] for i in running):
+        if broker or (
+            entry.kind in OWNER_KINDS
+            and (owners is None or (metadata.get("namespace"), entry.kind, name) in owners)
+        ):
             return self._record(
                 document,
                 entry=entry,
@@ -296,10 +305,11 @@ class Sieve:
 def _pod_spec(document: Mapping[str, Any], *, entry: JudgedKind) -> dict[str, Any]:
     node: Any = document
     for key in entry.template_path or ():
-        node = _mapping(node).get(key)
+        node = (node if type(node) is dict else _mapping(node)).get(key)
     if node is None:
         raise _UnclearError  # no pod template: the typed view refuses it
-    return _mapping(_mapping(node).get("spec"))
+    spec = (node if type(node) is dict else _mapping(node)).get("spec")
+    return spec if type(spec) is dict else _mapping(spec)
 
 
 def _selector(document: Mapping[str, Any], *, kind: str) -> Mapping[str, Any]:

@@ -4,11 +4,12 @@ Both programs promise CI scripts one contract: bad input, configuration or
 flags print `PROG: message` and exit 2; no input ever produces a traceback.
 """
 
+import gc
 import os
 import sys
 import traceback
 from collections.abc import Callable, Mapping
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from tiergate.config import ConfigError
 from tiergate.text import printable
@@ -68,6 +69,18 @@ def run_program(
         if environ.get(DEBUG_VARIABLE) == "1":
             stderr.write(printable_traceback())
     return EXIT_FAILED
+
+
+def exit_process(code: int) -> NoReturn:
+    """End the process with `code`, the program's work done.
+
+    The objects it made are frozen first, so the interpreter's final collection does
+    not walk them all: with the API client's models loaded that walk alone takes about
+    0.1 s, a tenth of a one-shot audit. Exit handlers still run. Only for the commands
+    themselves: a caller that goes on (a test) must not freeze its objects.
+    """
+    gc.freeze()
+    sys.exit(code)
 
 
 def printable_traceback() -> str:

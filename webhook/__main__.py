@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from tiergate_edge.config_file import load_config
-from tiergate_edge.failures import EXIT_FAILED, run_program, standard_output
+from tiergate_edge.failures import EXIT_FAILED, exit_process, run_program, standard_output
 from tiergate_edge.json_logs import log_json
 from tiergate_edge.kube_api import KubeApi
 from tiergate_edge.retry import RetryPolicy
@@ -76,5 +76,10 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] = os.e
     )
 
 
+def command() -> None:
+    """The `webhook` command: main(), then the process ends."""
+    exit_process(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    command()

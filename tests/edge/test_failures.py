@@ -1,6 +1,9 @@
 """The one error contract both programs share: `PROG: message`, exit 2, no traceback."""
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +65,24 @@ def test_a_successful_body_keeps_its_exit_code_and_says_nothing() -> None:
     stderr = io.StringIO()
     assert run_program(lambda: 1, prog="x", stderr=stderr, environ={}) == 1
     assert stderr.getvalue() == ""
+
+
+def test_a_command_exits_with_its_code_and_still_runs_its_exit_handlers(
+    tmp_path: Path,
+) -> None:
+    # kubernetes-asyncio removes the client certificates it wrote to files in an exit
+    # handler: ending the process without the final collection must not skip it.
+    left = tmp_path / "client.key"
+    left.write_text("key", encoding="utf-8")
+    script = (
+        "import atexit, pathlib, sys\n"
+        "from tiergate_edge.failures import exit_process\n"
+        f"atexit.register(pathlib.Path({str(left)!r}).unlink)\n"
+        "sys.stdout.write('report')\n"
+        "exit_process(1)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (1, "report", "")
+    assert not left.exists()
