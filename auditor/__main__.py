@@ -65,8 +65,8 @@ async def _report_of_cluster(settings: AuditorSettings, *, config: TiergateConfi
     # and a run on files starts faster without it.
     from tiergate_edge.kube_api import KubeApi  # noqa: PLC0415
 
-    async with await KubeApi.connect(retry=settings.retry) as api:
-        clock = SystemClock()
+    clock = SystemClock()
+    async with await KubeApi.connect(retry=settings.retry, monotonic=clock.monotonic) as api:
 
         async def audit_pass() -> AuditReport:
             source = ClusterSource(api, page_size=settings.page_size)

@@ -41,7 +41,9 @@ async def serve(
     clock = clock or SystemClock()
     registry = registry or CollectorRegistry()
     metrics = create_metrics(registry, interval_seconds=settings.interval)
-    api = await KubeApi.connect(retry=settings.retry, on_error=metrics.count_api_error)
+    api = await KubeApi.connect(
+        retry=settings.retry, on_error=metrics.count_api_error, monotonic=clock.monotonic
+    )
     async with api:
         elector = LeaseElector(
             api,

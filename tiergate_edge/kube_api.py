@@ -10,8 +10,10 @@ import asyncio
 import json
 import os
 import ssl
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -20,11 +22,13 @@ import orjson
 
 from tiergate_edge.failures import InputError
 from tiergate_edge.retry import RetryPolicy
+from tiergate_edge.server_clock import ServerClock
 
 if TYPE_CHECKING:
     from kubernetes_asyncio.client import Configuration
 
 Sleep = Callable[[float], Awaitable[None]]
+Monotonic = Callable[[], float]
 ErrorHook = Callable[["ApiError"], None]
 
 
@@ -149,11 +153,13 @@ class KubeApi:
         retry: RetryPolicy,
         sleep: Sleep = asyncio.sleep,
         on_error: ErrorHook | None = None,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self.server = str(configuration.host or "").rstrip("/")
         self._configuration = configuration
         self._retry = retry
         self._sleep = sleep
+        self._server_clock = ServerClock(monotonic=monotonic)
         # Told of every failed try (retried or not), so a program can count errors by code.
         self._on_error = on_error
         self._session = aiohttp.ClientSession(
@@ -169,8 +175,15 @@ class KubeApi:
         kubeconfig: str | None = None,
         sleep: Sleep = asyncio.sleep,
         on_error: ErrorHook | None = None,
+        monotonic: Monotonic = time.monotonic,
     ) -> Self:
-        return cls(await _configuration(kubeconfig), retry=retry, sleep=sleep, on_error=on_error)
+        configuration = await _configuration(kubeconfig)
+        return cls(configuration, retry=retry, sleep=sleep, on_error=on_error, monotonic=monotonic)
+
+    def server_time(self) -> datetime | None:
+        """The API server's time now, from the `Date` of its latest response that had a
+        usable one and the `monotonic` time since; None until a response has."""
+        return self._server_clock.now()
 
     async def close(self) -> None:
         await self._session.close()
@@ -264,6 +277,7 @@ class KubeApi:
                 timeout=aiohttp.ClientTimeout(total=seconds),
             ) as response:
                 payload = await response.read()
+                self._server_clock.observe(response.headers.get("Date"))
                 if response.status >= 400:
                     return _Outcome(
                         error=_error_of(response.status, body=payload, what=what),

@@ -4,10 +4,13 @@
 reads the namespaces and the shared state, records first-seen times and the
 breaker, saves them, and only then acts on the stacks whose grace has passed,
 up to the cap, each object judged again and the Lease checked before each write.
+Grace is measured on the API server's clock (`KubeApi.server_time`), which every
+replica reads alike, never on the replica's own.
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from auditor.clock import Clock
@@ -42,6 +45,10 @@ if TYPE_CHECKING:
 
 
 OFF = "remediation is off (--remediate off)"  # `blocked` in every round of `off`
+NO_SERVER_TIME = (
+    "the API server's time is unknown (its responses carry no usable Date header): "
+    "grace is measured on its clock only, so nothing is recorded or remediated"
+)
 
 
 class Leadership(Protocol):
@@ -115,16 +122,20 @@ class Remediator:
     async def after_pass(self, report: AuditReport) -> RemediationSection:
         """Remediate what the pass found, as far as every check allows; never raises
         for the API: what could not be done is in the section it returns."""
-        if report.incomplete_reasons:
-            return self._section(blocked="the pass was incomplete: nothing is remediated from it")
-        if not await self._leadership.confirm():
-            return self._section(blocked="this replica does not hold the Lease")
+        refused = await self._refused(report)
+        if refused is not None:
+            return self._section(blocked=refused)
         try:
             namespaces = await self._namespaces()
             state = await self._state()
         except ApiError as error:
             return self._section(blocked=f"the remediation state could not be read: {error}")
-        plan = self._record(report, state=state, namespaces=namespaces)
+        # Not the replica's wall clock: a replica behind another would shorten the grace
+        # the other started, and one ahead would end its own early.
+        now = self._api.server_time()
+        if now is None:
+            return self._section(blocked=NO_SERVER_TIME)
+        plan = self._record(report, state=state, namespaces=namespaces, now=now)
         if not await self._leadership.confirm():
             return self._section(blocked="this replica lost the Lease")
         try:
@@ -136,7 +147,15 @@ class Remediator:
             )
         except ApiError as error:
             return self._section(blocked=f"the remediation state could not be saved: {error}")
-        return await self._act(plan, state=state)
+        return await self._act(plan, state=state, now=self._api.server_time() or now)
+
+    async def _refused(self, report: AuditReport) -> str | None:
+        """Why the round may not start at all, or None."""
+        if report.incomplete_reasons:
+            return "the pass was incomplete: nothing is remediated from it"
+        if not await self._leadership.confirm():
+            return "this replica does not hold the Lease"
+        return None
 
     async def _namespaces(self) -> dict[str, dict[str, str]]:
         labels: dict[str, dict[str, str]] = {}
@@ -183,10 +202,15 @@ class Remediator:
         return Picture(allowed_namespaces=allowed, violations=violations)
 
     def _record(
-        self, report: AuditReport, *, state: State, namespaces: dict[str, dict[str, str]]
+        self,
+        report: AuditReport,
+        *,
+        state: State,
+        namespaces: dict[str, dict[str, str]],
+        now: datetime,
     ) -> Plan:
-        """First-seen times and the breaker, updated in `state`; the plan of the pass."""
-        now = self._clock.wall()
+        """First-seen times (at `now`, the server's time) and the breaker, updated in
+        `state`; the plan of the pass."""
         picture = self._picture(report, namespaces=namespaces)
         reason = suspicious(state.picture, picture, limits=self._settings.limits)
         if reason is not None and state.breaker is None:
@@ -203,8 +227,7 @@ class Remediator:
             own_namespace=self._settings.own_namespace,
         )
 
-    async def _act(self, plan: Plan, *, state: State) -> RemediationSection:
-        now = self._clock.wall()
+    async def _act(self, plan: Plan, *, state: State, now: datetime) -> RemediationSection:
         grace = self._settings.grace_seconds
         pending: list[Pending] = []
         ready: list[tuple[Stack, list[Target]]] = []

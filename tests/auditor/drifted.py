@@ -170,8 +170,13 @@ class Leading:
         return True
 
 
-async def connect(server: FakeApiServer) -> KubeApi:
-    return await KubeApi.connect(retry=FAST, kubeconfig=str(server.kubeconfig))
+async def connect(server: FakeApiServer, *, clock: Clock) -> KubeApi:
+    """A session on `clock`'s monotonic time, the server's Date following `clock`'s wall:
+    the API server's time is the test's (a replica's own clock may be skewed from it)."""
+    server.date.now = clock.wall
+    return await KubeApi.connect(
+        retry=FAST, kubeconfig=str(server.kubeconfig), monotonic=clock.monotonic
+    )
 
 
 async def audit_once(api: KubeApi, *, config: TiergateConfig, clock: Clock) -> AuditReport:

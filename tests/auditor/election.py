@@ -2,8 +2,8 @@
 
 from collections.abc import Callable
 
+from auditor.clock import Clock
 from auditor.leadership import LeaseElector, LeaseTiming
-from tests.auditor.fake_clock import FakeClock
 from tiergate_edge.kube_api import KubeApi
 
 OWN = "tiergate-system"
@@ -15,7 +15,7 @@ def elector(
     api: KubeApi,
     *,
     identity: str,
-    clock: FakeClock,
+    clock: Clock,
     on_change: Callable[[bool], None] | None = None,
     timing: LeaseTiming = TIMING,
 ) -> LeaseElector:

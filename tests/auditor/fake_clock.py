@@ -58,3 +58,21 @@ class FakeClock:
         """Return once `count` sleepers are parked (the loops are done with their step)."""
         async with asyncio.timeout(PARKING_SECONDS), self._parked:
             await self._parked.wait_for(lambda: self.sleeping() >= count)
+
+
+class SkewedClock:
+    """A replica's clock: `clock`'s time and sleeps, its wall `skew` ahead (negative:
+    behind), as a node whose time is off; the API server keeps `clock`'s time."""
+
+    def __init__(self, clock: FakeClock, *, skew: timedelta) -> None:
+        self._clock = clock
+        self._skew = skew
+
+    def wall(self) -> datetime:
+        return self._clock.wall() + self._skew
+
+    def monotonic(self) -> float:
+        return self._clock.monotonic()
+
+    async def sleep(self, seconds: float, *, wake: asyncio.Event | None = None) -> None:
+        await self._clock.sleep(seconds, wake=wake)

@@ -2,14 +2,17 @@
 
 Each replica is an `AuditorService` with its own API session, elector and registry,
 wired as `auditor.continuous.serve` wires them, so an `after_pass` factory (remediation)
-gets the same pieces it gets in the program. `eventually` only waits for the
-replicas' real HTTP round trips to the fake server, never for the clock.
+gets the same pieces it gets in the program. The server's Date follows the test's
+clock (the API server's time); a replica's wall clock may be skewed from it.
+`eventually` only waits for the replicas' real HTTP round trips to the fake server,
+never for the clock.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from prometheus_client import CollectorRegistry
 
@@ -21,7 +24,7 @@ from auditor.settings import parse_settings
 from auditor.wiring import AfterPassFactory, Wiring, wired_service
 from tests.auditor import election
 from tests.auditor.election import LEASE, OWN, TIMING
-from tests.auditor.fake_clock import FakeClock
+from tests.auditor.fake_clock import FakeClock, SkewedClock
 from tests.fakeapi import FakeApiServer
 from tiergate.config import TiergateConfig, default_config
 from tiergate.findings import AuditReport
@@ -113,10 +116,13 @@ async def replicas(
     timing: LeaseTiming = TIMING,
     after_pass: AfterPassFactory | None = None,
     flags: Sequence[str] = (),
+    skews: Mapping[str, timedelta] | None = None,
 ) -> AsyncIterator[Start]:
-    """`start(identity)` starts a replica (`flags` are its command line); all are
-    stopped at the end. Every replica keeps the reports of its complete passes."""
+    """`start(identity)` starts a replica (`flags` are its command line; its wall clock
+    `skews[identity]` off the server's); all are stopped at the end. Every replica
+    keeps the reports of its complete passes."""
     config = config or default_config()
+    server.date.now = clock.wall
     async with AsyncExitStack() as stack:
         started: list[Replica] = []
 
@@ -131,10 +137,12 @@ async def replicas(
                 retry=RetryPolicy(attempts=1),
                 kubeconfig=str(server.kubeconfig),
                 on_error=metrics.count_api_error,
+                monotonic=clock.monotonic,
             )
             await stack.enter_async_context(api)
-            elector = election.elector(api, identity=identity, clock=clock, timing=timing)
-            wiring = Wiring(settings, config, api, elector, clock, registry)
+            own = SkewedClock(clock, skew=(skews or {}).get(identity, timedelta(0)))
+            elector = election.elector(api, identity=identity, clock=own, timing=timing)
+            wiring = Wiring(settings, config, api, elector, own, registry)
             hook = after_pass(wiring) if after_pass is not None else None
             reports: list[AuditReport] = []
 

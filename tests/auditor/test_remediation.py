@@ -52,7 +52,7 @@ async def test_apply_removes_the_unwanted_stack_in_order_and_nothing_else(
     cluster: FakeApiServer,
 ) -> None:
     clock, config = FakeClock(), config_with_exemption()
-    async with await connect(cluster) as api:
+    async with await connect(cluster, clock=clock) as api:
         report = await audit_once(api, config=config, clock=clock)
         section = await remediator(api, clock=clock, config=config).after_pass(report)
     assert section.blocked is None
@@ -68,7 +68,7 @@ async def test_every_write_carries_preconditions_and_background_propagation(
     cluster: FakeApiServer,
 ) -> None:
     clock, config = FakeClock(), config_with_exemption()
-    async with await connect(cluster) as api:
+    async with await connect(cluster, clock=clock) as api:
         report = await audit_once(api, config=config, clock=clock)
         await remediator(api, clock=clock, config=config).after_pass(report)
     deletes = [r for r in writes(cluster) if r.verb == "delete"]
@@ -82,7 +82,7 @@ async def test_the_action_reports_the_manifest_redacted_and_the_helm_fix_and_an_
     cluster: FakeApiServer,
 ) -> None:
     clock, config = FakeClock(), config_with_exemption()
-    async with await connect(cluster) as api:
+    async with await connect(cluster, clock=clock) as api:
         report = await audit_once(api, config=config, clock=clock)
         section = await remediator(api, clock=clock, config=config).after_pass(report)
     (action,) = [a for a in section.actions if a.kind == "Deployment"]
@@ -108,7 +108,7 @@ async def test_dry_run_changes_nothing_and_every_write_it_sends_carries_dry_run_
     cluster: FakeApiServer,
 ) -> None:
     clock, config = FakeClock(), config_with_exemption()
-    async with await connect(cluster) as api:
+    async with await connect(cluster, clock=clock) as api:
         report = await audit_once(api, config=config, clock=clock)
         version = cluster.store.resource_version
         section = await remediator(
@@ -128,7 +128,7 @@ async def test_nothing_is_touched_within_the_grace_period_and_all_of_it_after(
     cluster: FakeApiServer,
 ) -> None:
     clock, config = FakeClock(), config_with_exemption()
-    async with await connect(cluster) as api:
+    async with await connect(cluster, clock=clock) as api:
         first = await remediator(api, clock=clock, config=config, grace=1800).after_pass(
             await audit_once(api, config=config, clock=clock)
         )
@@ -151,7 +151,7 @@ async def test_time_seen_in_dry_run_counts_when_apply_is_switched_on(
     cluster: FakeApiServer,
 ) -> None:
     clock, config = FakeClock(), config_with_exemption()
-    async with await connect(cluster) as api:
+    async with await connect(cluster, clock=clock) as api:
         dry = remediator(api, clock=clock, config=config, grace=600, mode=RemediateMode.DRY_RUN)
         await dry.after_pass(await audit_once(api, config=config, clock=clock))
         clock.advance(600)
@@ -164,7 +164,7 @@ async def test_the_first_seen_times_are_pruned_to_what_is_unwanted_now(
     cluster: FakeApiServer,
 ) -> None:
     clock, config = FakeClock(), config_with_exemption()
-    async with await connect(cluster) as api:
+    async with await connect(cluster, clock=clock) as api:
         await remediator(api, clock=clock, config=config, grace=600).after_pass(
             await audit_once(api, config=config, clock=clock)
         )
@@ -185,7 +185,7 @@ async def test_at_most_the_cap_of_stacks_is_acted_on_in_one_pass(
     fake_api.seed(*[starter(n) for n in namespaces], starter(OWN))
     fake_api.seed(*[obj for n in namespaces for obj in exporter_stack(n)])
     clock, config = FakeClock(), default_config()
-    async with await connect(fake_api) as api:
+    async with await connect(fake_api, clock=clock) as api:
         report = await audit_once(api, config=config, clock=clock)
         section = await remediator(api, clock=clock, config=config, cap=cap).after_pass(report)
     touched = {ns for _, ns, _ in removals(fake_api)}
@@ -203,7 +203,7 @@ async def test_a_namespace_relabelled_to_allowed_just_before_acting_is_left_alon
             cluster.seed(ns)
 
     clock, config = FakeClock(), config_with_exemption()
-    async with await connect(cluster) as api:
+    async with await connect(cluster, clock=clock) as api:
         report = await audit_once(api, config=config, clock=clock)
         section = await remediator(
             api, clock=clock, config=config, leadership=Leading(relabel)
@@ -224,7 +224,7 @@ async def test_a_deployment_whose_template_no_longer_runs_the_exporter_is_never_
     old["spec"]["template"] = {"spec": {"containers": [container("e", EXPORTER_IMAGE)]}}
     fake_api.seed(starter(OWN), starter("customer-s4"), api_deployment, old)
     clock, config = FakeClock(), default_config()
-    async with await connect(fake_api) as api:
+    async with await connect(fake_api, clock=clock) as api:
         report = await audit_once(api, config=config, clock=clock)
         assert [(f.kind, f.name) for f in report.findings] == [("Deployment", "api")]
         section = await remediator(api, clock=clock, config=config).after_pass(report)
@@ -263,7 +263,7 @@ async def test_an_object_run_by_a_controller_tiergate_does_not_know_is_never_wri
 ) -> None:
     fake_api.seed(starter(OWN), starter("customer-s5"), *_operator_owned(kind))
     clock, config = FakeClock(), default_config()
-    async with await connect(fake_api) as api:
+    async with await connect(fake_api, clock=clock) as api:
         report = await audit_once(api, config=config, clock=clock)
         assert [(f.kind, f.name) for f in report.findings] == [(kind, "metrics-7f9c")]
         section = await remediator(api, clock=clock, config=config).after_pass(report)
@@ -279,7 +279,7 @@ async def test_an_incomplete_pass_is_never_remediated_and_its_state_is_not_touch
 ) -> None:
     clock, config = FakeClock(), config_with_exemption()
     cluster.fail(verb="list", resource="statefulsets", status=403, times=5)
-    async with await connect(cluster) as api:
+    async with await connect(cluster, clock=clock) as api:
         report = await audit_once(api, config=config, clock=clock)
         section = await remediator(api, clock=clock, config=config).after_pass(report)
     assert section.blocked is not None
@@ -289,7 +289,7 @@ async def test_an_incomplete_pass_is_never_remediated_and_its_state_is_not_touch
 
 async def test_an_undetermined_namespace_blocks_only_itself(cluster: FakeApiServer) -> None:
     clock, config = FakeClock(), config_with_exemption()
-    async with await connect(cluster) as api:
+    async with await connect(cluster, clock=clock) as api:
         report = await audit_once(api, config=config, clock=clock)
         undetermined = report.model_copy(
             update={
@@ -313,7 +313,10 @@ async def test_an_undetermined_namespace_blocks_only_itself(cluster: FakeApiServ
 async def test_two_replicas_never_both_remediate(cluster: FakeApiServer) -> None:
     clock, config = FakeClock(), config_with_exemption()
     sections = []
-    async with await connect(cluster) as first_api, await connect(cluster) as second_api:
+    async with (
+        await connect(cluster, clock=clock) as first_api,
+        await connect(cluster, clock=clock) as second_api,
+    ):
         electors = [
             LeaseElector(a, namespace=OWN, name="tiergate-auditor", identity=i, clock=clock)
             for a, i in ((first_api, "auditor-0"), (second_api, "auditor-1"))
@@ -341,7 +344,7 @@ async def test_a_lease_lost_mid_round_stops_the_writes_at_once(cluster: FakeApiS
             return self.calls < 4  # two before the state is saved, one write, then lost
 
     clock, config = FakeClock(), config_with_exemption()
-    async with await connect(cluster) as api:
+    async with await connect(cluster, clock=clock) as api:
         report = await audit_once(api, config=config, clock=clock)
         section = await remediator(api, clock=clock, config=config, leadership=Losing()).after_pass(
             report
@@ -355,7 +358,7 @@ async def test_a_conflict_on_a_write_leaves_the_rest_of_the_stack_for_the_next_p
 ) -> None:
     cluster.fail(verb="delete", resource="services", namespace="customer-s1", status=409)
     clock, config = FakeClock(), config_with_exemption()
-    async with await connect(cluster) as api:
+    async with await connect(cluster, clock=clock) as api:
         report = await audit_once(api, config=config, clock=clock)
         section = await remediator(api, clock=clock, config=config).after_pass(report)
     results = [(a.kind, a.result) for a in section.actions if a.namespace == "customer-s1"]
@@ -391,7 +394,7 @@ async def test_scale_sets_replicas_to_zero_and_suspends_cron_jobs_and_reports_ba
     }
     fake_api.seed(starter(OWN), starter("customer-s1"), exporter, cron, pod)
     clock, config = FakeClock(), _scaling_config()
-    async with await connect(fake_api) as api:
+    async with await connect(fake_api, clock=clock) as api:
         report = await audit_once(api, config=config, clock=clock)
         section = await remediator(api, clock=clock, config=config).after_pass(report)
     assert (
@@ -418,7 +421,7 @@ async def test_the_state_is_split_across_config_maps_and_read_back_whole(
     fake_api.seed(starter(OWN), *[starter(n) for n in namespaces])
     fake_api.seed(*[obj for n in namespaces for obj in exporter_stack(n)])
     clock, config = FakeClock(), default_config()
-    async with await connect(fake_api) as api:
+    async with await connect(fake_api, clock=clock) as api:
         for _ in range(2):
             section = await remediator(
                 api, clock=clock, config=config, grace=600, chunk_bytes=200
@@ -461,7 +464,7 @@ async def test_the_breaker_opens_when_allowed_namespaces_drop_and_stays_open_unt
         ns["metadata"]["labels"]["monitoring.dedicated"] = "true"
         fake_api.seed(ns)
     clock, config = FakeClock(), default_config()
-    async with await connect(fake_api) as api:
+    async with await connect(fake_api, clock=clock) as api:
 
         async def round_() -> Any:
             report = await audit_once(api, config=config, clock=clock)
@@ -488,7 +491,7 @@ async def test_the_breaker_opens_when_unwanted_findings_jump(fake_api: FakeApiSe
     fake_api.enable_monitors()
     fake_api.seed(starter(OWN), *[starter(n) for n in namespaces])
     clock, config = FakeClock(), default_config()
-    async with await connect(fake_api) as api:
+    async with await connect(fake_api, clock=clock) as api:
         first = await remediator(api, clock=clock, config=config).after_pass(
             await audit_once(api, config=config, clock=clock)
         )
@@ -533,7 +536,7 @@ async def test_an_unreadable_state_opens_the_breaker_and_keeps_it_open(
     if not may_list:  # manifests/base/auditor/rbac.yaml: get, create, update, delete
         fake_api.fail(verb="list", resource="configmaps", namespace=OWN, status=403, times=99)
     clock, config = FakeClock(), default_config()
-    async with await connect(fake_api) as api:
+    async with await connect(fake_api, clock=clock) as api:
         section = await audit_and_remediate(api, clock=clock, config=config)
         again = await audit_and_remediate(api, clock=clock, config=config)
     assert section.circuit_breaker.open
@@ -551,7 +554,7 @@ async def test_a_state_another_writer_changed_meanwhile_stops_the_round(
             cluster.seed(cluster.get("configmaps", name=STATE_NAME, namespace=OWN))
 
     clock, config = FakeClock(), config_with_exemption()
-    async with await connect(cluster) as api:
+    async with await connect(cluster, clock=clock) as api:
         await audit_and_remediate(api, clock=clock, config=config, mode=RemediateMode.OFF)
         section = await audit_and_remediate(
             api, clock=clock, config=config, leadership=Leading(rewrite)
@@ -569,7 +572,7 @@ async def test_a_first_seen_time_in_the_future_counts_from_now_not_from_then(
     times = {"customer-s1": {f"uid-customer-s1-{EXPORTER}": ahead}}
     fake_api.seed(starter(OWN), starter("customer-s1"), *exporter_stack("customer-s1")[:4])
     fake_api.seed(_state_map(STATE_NAME, **{"first-seen": json.dumps(times)}))
-    async with await connect(fake_api) as api:
+    async with await connect(fake_api, clock=clock) as api:
         first = await audit_and_remediate(api, clock=clock, config=config, grace=600)
         clock.advance(600)
         second = await audit_and_remediate(api, clock=clock, config=config, grace=600)
@@ -586,7 +589,7 @@ async def test_a_broker_service_whose_selector_also_selects_the_exporter_survive
     mqtt = service("mqtt", "customer-s1", {"tenant": "s1"}, port=1883)
     fake_api.seed(starter(OWN), starter("customer-s1"), *stack[:4], mqtt)
     clock, config = FakeClock(), default_config()
-    async with await connect(fake_api) as api:
+    async with await connect(fake_api, clock=clock) as api:
         report = await audit_once(api, config=config, clock=clock)
         await remediator(api, clock=clock, config=config).after_pass(report)
     assert ("deployments", "customer-s1", EXPORTER) in removals(fake_api)
@@ -599,7 +602,7 @@ async def test_a_workload_named_like_the_exporter_that_runs_the_broker_is_never_
     misnamed = deployment(EXPORTER, "customer-s1", container("mosquitto", BROKER_IMAGE))
     fake_api.seed(starter(OWN), starter("customer-s1"), misnamed)
     clock, config = FakeClock(), default_config()
-    async with await connect(fake_api) as api:
+    async with await connect(fake_api, clock=clock) as api:
         report = await audit_once(api, config=config, clock=clock)
         section = await remediator(api, clock=clock, config=config).after_pass(report)
     assert [f.name for f in report.findings if f.is_violation] == [EXPORTER]
@@ -630,7 +633,7 @@ async def test_an_unreadable_state_is_overwritten_with_only_the_verbs_the_role_g
         ],
     )
     clock, config = FakeClock(), default_config()
-    async with await connect(fake_api) as api:
+    async with await connect(fake_api, clock=clock) as api:
         section = await remediator(api, clock=clock, config=config).after_pass(
             await audit_once(api, config=config, clock=clock)
         )

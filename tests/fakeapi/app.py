@@ -15,6 +15,7 @@ from aiohttp import web
 
 from tests.fakeapi import admission, discovery, routing, verbs
 from tests.fakeapi.admission_attributes import WRITES, attributes_of
+from tests.fakeapi.dates import ServerDate
 from tests.fakeapi.faults import INTERESTING_HEADERS, Fault, Faults, RecordedRequest
 from tests.fakeapi.patches import APPLY, JSON_PATCH, MERGE, STRATEGIC
 from tests.fakeapi.resources import Catalog
@@ -42,6 +43,7 @@ class State:
     watches: Watches
     token: str
     services: Services = field(default_factory=Services)
+    date: ServerDate = field(default_factory=ServerDate)
     reviews: list[admission.SentReview] = field(default_factory=list)
     address: str = ""
 
@@ -56,6 +58,7 @@ def make_app(state: State) -> web.Application:
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app[STATE] = state
     app.router.add_route("*", "/{tail:.*}", _handle)
+    app.on_response_prepare.append(state.date.stamp)
 
     async def end_watches(_: web.Application) -> None:
         state.watches.stop_all()

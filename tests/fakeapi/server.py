@@ -16,6 +16,7 @@ from aiohttp import web
 from tests.fakeapi import seeding
 from tests.fakeapi.admission import SentReview
 from tests.fakeapi.app import State, make_app
+from tests.fakeapi.dates import ServerDate
 from tests.fakeapi.faults import Fault, Faults, RecordedRequest
 from tests.fakeapi.resources import MONITORS, Catalog, Resource
 from tests.fakeapi.store import Obj, Store
@@ -44,12 +45,15 @@ class FakeApiServer(ThreadedServer):
         self.store = Store(self.catalog)
         self.faults = Faults()
         self.token = token
+        # The server's clock in its Date headers: tests set `date.now`, `offset`, `omit`.
+        self.date = ServerDate()
         self._state = State(
             catalog=self.catalog,
             store=self.store,
             faults=self.faults,
             watches=Watches(bookmark_interval=bookmark_interval),
             token=token,
+            date=self.date,
         )
         super().__init__(name="fakeapi")
         self._state.address = f"127.0.0.1:{self.port}"
