@@ -7,13 +7,16 @@ the grace period passes across real passes of the loop without anyone waiting fo
 
 import json
 import logging
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
 
 import pytest
 
 from auditor import metric_names as names
 from auditor.leadership import LeaseTiming
 from auditor.remediation.hook import remediation_after_pass
+from auditor.remediation.remediator import NO_SERVER_TIME
 from auditor.remediation.state_store import STATE_NAME
 from tests.auditor.drifted import (
     OWN,
@@ -64,9 +67,14 @@ def cluster(fake_api: FakeApiServer) -> FakeApiServer:
 
 
 def _remediating(
-    server: FakeApiServer, clock: FakeClock, *, flags: Flags = APPLY
+    server: FakeApiServer,
+    clock: FakeClock,
+    *,
+    flags: Flags = APPLY,
+    skews: Mapping[str, timedelta] | None = None,
 ) -> AbstractAsyncContextManager[Start]:
-    """Replicas with remediation after each pass, as `auditor.continuous` installs it."""
+    """Replicas with remediation after each pass, as `auditor.continuous` installs it
+    (their wall clocks `skews` off the API server's)."""
     return replicas(
         server,
         clock,
@@ -75,6 +83,7 @@ def _remediating(
         timing=RETRY,
         after_pass=remediation_after_pass,
         flags=flags,
+        skews=skews,
     )
 
 
@@ -278,3 +287,52 @@ async def test_off_logs_no_warning_for_being_off(
     async with _remediating(cluster, clock, flags=OFF) as start:
         await _first_pass(start, clock)
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+SKEWED = [(-20, 20), (20, -20)]  # minutes the two replicas' wall clocks are off the server's
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), SKEWED, ids=["behind-then-ahead", "ahead-then-behind"]
+)
+async def test_replicas_with_skewed_clocks_remediate_after_exactly_the_grace_across_a_failover(
+    cluster: FakeApiServer, clock: FakeClock, first: int, second: int
+) -> None:
+    skews = {"auditor-a": timedelta(minutes=first), "auditor-b": timedelta(minutes=second)}
+    async with _remediating(cluster, clock, skews=skews) as start:
+        leader, follower = await _two(start, clock)
+        assert _first_seen(cluster) == FIRST_SEEN, "the server's time, not the leader's"
+        await _until(clock, 20 * 60, sleepers=2 * SLEEPERS)
+        await leader.stopped()
+        while follower.passes() == 0:
+            await _until(clock, clock.monotonic() + RETRY.retry_seconds, sleepers=SLEEPERS)
+        await eventually(lambda: _pending(follower) is not None)
+        await clock.asleep(SLEEPERS)
+        assert _first_seen(cluster) == FIRST_SEEN, "not moved by the new leader's clock"
+        await _until(clock, GRACE - RETRY.retry_seconds, sleepers=SLEEPERS)
+        assert writes(cluster) == [], "within the grace on the server's clock"
+        await _until(clock, GRACE + INTERVAL, sleepers=SLEEPERS)
+        assert removals(cluster) == REMOVED, "at the first pass after the grace"
+        assert _done(follower) == 4
+
+
+@pytest.mark.parametrize(("omit", "text"), [(True, None), (False, "soon")], ids=["none", "garbled"])
+async def test_without_a_usable_date_header_the_loop_records_and_removes_nothing_and_says_why(
+    cluster: FakeApiServer,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    omit: bool,
+    text: str | None,
+) -> None:
+    cluster.date.omit, cluster.date.text = omit, text
+    async with _remediating(cluster, clock) as start:
+        leader = await _first_pass(start, clock)
+        await _until(clock, GRACE + INTERVAL, sleepers=SLEEPERS)
+        assert leader.passes() == 8
+    assert [r for r in cluster.requests if r.verb in WRITES and r.resource != "leases"] == []
+    reasons = {
+        str(r.__dict__["reason"])
+        for r in caplog.records
+        if r.name == "tiergate.auditor.remediation" and r.getMessage() == "remediation stopped"
+    }
+    assert reasons == {NO_SERVER_TIME}
