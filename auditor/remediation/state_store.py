@@ -2,9 +2,9 @@
 
 First-seen times (grace), the last complete pass's picture and the circuit
 breaker live in `tiergate-auditor-first-seen`; when the times near the 1 MiB
-object limit they continue in `tiergate-auditor-first-seen-1`, `-2`, ... The
-first ConfigMap is written last and names how many there are, so a reader never
-sees half a state. Writes carry the resourceVersion that was read.
+object limit they continue in `tiergate-auditor-first-seen-1`, `-2`, ... up to
+MAX_CHUNKS in all. The first ConfigMap is written last and names how many there
+are, so a reader never sees half a state. Writes carry the resourceVersion read.
 """
 
 import json
@@ -17,7 +17,12 @@ from tiergate_edge.kube_api import KubeApi, NotFoundError
 
 STATE_NAME = "tiergate-auditor-first-seen"
 CHUNK_BYTES = 900_000  # of first-seen JSON per ConfigMap: well under the 1 MiB object limit
-MAX_CHUNKS = 100  # looked for when the state is unreadable: far more than any cluster needs
+# ConfigMaps a state may span, the first included. Each first-seen time costs about 50 bytes
+# (a quoted 36-character uid, a 10-digit stamp, punctuation), so 100 chunks of CHUNK_BYTES
+# hold some 1.8 million unwanted objects: over ten times Kubernetes' tested limit of 150,000
+# pods a cluster. More means the ConfigMaps are not (all) the auditor's: the state is
+# unreadable, and no reader asks for one past chunk_name(MAX_CHUNKS), the one that shows it.
+MAX_CHUNKS = 100
 FIRST_SEEN_KEY = "first-seen"
 CHUNKS_KEY = "chunks"
 PICTURE_KEY = "last-pass"
@@ -95,8 +100,11 @@ def _decode_head(data: dict[str, Any], *, state: State) -> int:
             )
     except (TypeError, ValueError, KeyError) as error:
         raise StateUnreadableError(f"ConfigMap {STATE_NAME}: unreadable: {error!r}") from error
-    if chunks < 1:
-        raise StateUnreadableError(f"ConfigMap {STATE_NAME}: {CHUNKS_KEY} is {chunks}")
+    if not 1 <= chunks <= MAX_CHUNKS:
+        raise StateUnreadableError(
+            f"ConfigMap {STATE_NAME}: {CHUNKS_KEY} is {chunks}, but a state spans 1 to "
+            f"{MAX_CHUNKS} ConfigMaps"
+        )
     return chunks
 
 
@@ -133,18 +141,23 @@ async def load_state(api: KubeApi, *, namespace: str) -> State:
         for ns, times in _times(chunk.get(FIRST_SEEN_KEY, "{}"), name=name).items():
             state.first_seen.setdefault(ns, {}).update(times)
     # Left over from a larger state: deleted on the next save.
-    index = chunks
-    while (extra := await _read(api, namespace=namespace, name=chunk_name(index))) is not None:
+    for index in range(chunks, MAX_CHUNKS + 1):
+        extra = await _read(api, namespace=namespace, name=chunk_name(index))
+        if extra is None:
+            return state
         state.versions[chunk_name(index)] = extra["metadata"]["resourceVersion"]
-        index += 1
-    return state
+    raise StateUnreadableError(
+        f"ConfigMaps {STATE_NAME} to {chunk_name(MAX_CHUNKS)} exist, more than the {MAX_CHUNKS} "
+        f"a state may span: delete those past {chunk_name(MAX_CHUNKS - 1)}"
+    )
 
 
 async def raw_versions(api: KubeApi, *, namespace: str) -> dict[str, str]:
     """The resourceVersions of the state's ConfigMaps, whatever they hold, to overwrite them.
 
     By name, with `get` only (the Role grants no `list`): the chunks the first one
-    names, and any that follow them.
+    names, and any that follow them, never more than MAX_CHUNKS in all; the rest are
+    left alone (load_state calls the state unreadable while they follow without a gap).
     """
     versions: dict[str, str] = {}
     named = 1
@@ -155,12 +168,12 @@ async def raw_versions(api: KubeApi, *, namespace: str) -> dict[str, str]:
             named = int((head.get("data") or {}).get(CHUNKS_KEY, "1"))
         except (TypeError, ValueError):
             named = 1
-    index = 1
-    while index < min(named, MAX_CHUNKS) or chunk_name(index - 1) in versions:
+    for index in range(1, MAX_CHUNKS):
+        if index >= named and chunk_name(index - 1) not in versions:
+            break
         found = await _read(api, namespace=namespace, name=chunk_name(index))
         if found is not None:
             versions[chunk_name(index)] = found["metadata"]["resourceVersion"]
-        index += 1
     return versions
 
 

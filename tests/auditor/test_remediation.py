@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from auditor.leadership import LeaseElector
-from auditor.remediation.state_store import STATE_NAME
+from auditor.remediation.state_store import MAX_CHUNKS, STATE_NAME, chunk_name
 from tests.auditor.drifted import (
     EXPORTER,
     OWN,
@@ -525,6 +525,10 @@ def _state_map(name: str, **data: str) -> dict[str, Any]:
             ],
             id="a chunk missing",
         ),
+        pytest.param(
+            [_state_map(chunk_name(i), **{"first-seen": "{}"}) for i in range(MAX_CHUNKS + 1)],
+            id="more chunks than a state may span",
+        ),
     ],
 )
 @pytest.mark.parametrize("may_list", [True, False], ids=["listing", "get only, as the RBAC"])
@@ -544,6 +548,36 @@ async def test_an_unreadable_state_opens_the_breaker_and_keeps_it_open(
     assert again.circuit_breaker.open, "kept in the state until an admin resets it"
     assert "circuit breaker" in (again.blocked or "")
     assert removals(fake_api) == []
+
+
+@pytest.mark.parametrize(
+    ("named", "reason"),
+    [
+        ("1", f"more than the {MAX_CHUNKS} a state may span: delete those past {STATE_NAME}-99"),
+        (str(MAX_CHUNKS + 1), f"chunks is {MAX_CHUNKS + 1}, but a state spans 1 to {MAX_CHUNKS}"),
+    ],
+    ids=["found past the bound", "named past the bound"],
+)
+async def test_chunks_past_the_bound_are_never_read_and_the_state_is_unreadable_saying_why(
+    fake_api: FakeApiServer, named: str, reason: str
+) -> None:
+    extra = 20
+    fake_api.seed(starter(OWN), starter("customer-s1"), *exporter_stack("customer-s1")[:4])
+    fake_api.seed(_state_map(STATE_NAME, chunks=named, **{"first-seen": "{}"}))
+    fake_api.seed(
+        *[_state_map(chunk_name(i), **{"first-seen": "{}"}) for i in range(1, MAX_CHUNKS + extra)]
+    )
+    clock, config = FakeClock(), default_config()
+    async with await connect(fake_api) as api:
+        section = await audit_and_remediate(api, clock=clock, config=config)
+    state = [r for r in fake_api.requests if r.resource == "configmaps" and r.namespace == OWN]
+    touched = {int((r.name or "").removeprefix(STATE_NAME).lstrip("-") or 0) for r in state}
+    assert max(touched) <= MAX_CHUNKS
+    assert section.circuit_breaker.open
+    assert reason in (section.circuit_breaker.reason or "")
+    assert removals(fake_api) == []
+    past = [chunk_name(i) for i in range(MAX_CHUNKS, MAX_CHUNKS + extra)]
+    assert [name for name in past if not exists(fake_api, "configmaps", name, OWN)] == []
 
 
 async def test_a_state_another_writer_changed_meanwhile_stops_the_round(

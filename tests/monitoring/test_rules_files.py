@@ -21,6 +21,7 @@ from tests.monitoring.promtool import run
 RENDER = MONITORING / "render.py"
 SEVERITIES = {"critical", "warning", "info"}
 RUNBOOK_BASE = "https://github.com/tiergate/tiergate/blob/main/README.md#"
+MIRROR = "https://git.example.com/platform/tiergate/-/blob/main/README.md"
 # Drift gauges come from the leader only: a failover must not resolve and re-fire these.
 LEADER_ONLY_ALERTS = {
     "TiergateUnwantedDrift",
@@ -35,6 +36,13 @@ def _render(*args: str | Path) -> "subprocess.CompletedProcess[str]":
     return subprocess.run(
         [sys.executable, RENDER, *args], capture_output=True, text=True, timeout=60, check=False
     )
+
+
+def _copy_monitoring(tmp_path: Path) -> Path:
+    for path in MONITORING.iterdir():
+        if path.is_file():
+            (tmp_path / path.name).write_bytes(path.read_bytes())
+    return tmp_path
 
 
 def _spec_as_rules_file(tmp_path: Path) -> Path:
@@ -68,15 +76,53 @@ def test_the_committed_derived_files_are_what_render_writes() -> None:
 
 
 def test_render_check_reports_a_rules_file_edited_without_rendering(tmp_path: Path) -> None:
-    for path in MONITORING.iterdir():
-        if path.is_file():
-            (tmp_path / path.name).write_bytes(path.read_bytes())
-    rules = tmp_path / RULES_FILE.name
+    rules = _copy_monitoring(tmp_path) / RULES_FILE.name
     rules.write_text(rules.read_text(encoding="utf-8").replace("for: 15m", "for: 20m", 1))
     result = _render("--check", "--directory", tmp_path)
     assert result.returncode == 1
     assert "+          for: 20m" in result.stdout
     assert "1 file(s) out of date" in result.stdout
+
+
+def test_a_runbook_base_points_every_alert_of_the_prometheus_rule_at_it(tmp_path: Path) -> None:
+    directory = _copy_monitoring(tmp_path)
+    result = _render("--runbook-base", MIRROR, "--directory", directory)
+    assert result.returncode == 0, result.stdout + result.stderr
+    spec = yaml.safe_load((directory / PROMETHEUS_RULE_FILE.name).read_text(encoding="utf-8"))
+    rendered = [rule for group in spec["spec"]["groups"] for rule in group["rules"]]
+    plain = load_rules()
+    assert [rule["annotations"].pop("runbook_url") for rule in rendered] == [
+        f"{MIRROR}#{rule['alert'].lower()}" for rule in plain
+    ]
+    for rule in plain:
+        del rule["annotations"]["runbook_url"]
+    assert rendered == plain
+    assert (directory / RULES_FILE.name).read_bytes() == RULES_FILE.read_bytes()
+    assert _render("--check", "--runbook-base", MIRROR, "--directory", directory).returncode == 0
+    assert _render("--check", "--directory", directory).returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("base", "problem"),
+    [
+        ("http://git.example.com/tiergate/README.md", "is not an https URL with a host"),
+        ("https:///tiergate/README.md", "is not an https URL with a host"),
+        ("git.example.com/tiergate/README.md", "is not an https URL with a host"),
+        ("https://git.example.com/tiergate/README.md#runbooks", "'#'"),
+        ("https://git.example.com/tier gate/README.md", "a space"),
+    ],
+    ids=["plain http", "no host", "no scheme", "an anchor of its own", "a space"],
+)
+def test_a_runbook_base_that_is_not_an_https_url_is_refused_naming_the_flag(
+    base: str, problem: str, tmp_path: Path
+) -> None:
+    directory = _copy_monitoring(tmp_path)
+    result = _render("--runbook-base", base, "--directory", directory)
+    assert result.returncode == 2
+    assert f"argument --runbook-base: {base!r} " in result.stderr
+    assert problem in result.stderr
+    written = (directory / PROMETHEUS_RULE_FILE.name).read_bytes()
+    assert written == PROMETHEUS_RULE_FILE.read_bytes()
 
 
 def test_the_kustomization_ships_the_rule_the_monitors_and_the_dashboard() -> None:
