@@ -568,7 +568,7 @@ async def test_chunks_past_the_bound_are_never_read_and_the_state_is_unreadable_
         *[_state_map(chunk_name(i), **{"first-seen": "{}"}) for i in range(1, MAX_CHUNKS + extra)]
     )
     clock, config = FakeClock(), default_config()
-    async with await connect(fake_api) as api:
+    async with await connect(fake_api, clock=clock) as api:
         section = await audit_and_remediate(api, clock=clock, config=config)
     state = [r for r in fake_api.requests if r.resource == "configmaps" and r.namespace == OWN]
     touched = {int((r.name or "").removeprefix(STATE_NAME).lstrip("-") or 0) for r in state}
