@@ -2,8 +2,9 @@
 
 A relabelled namespace is re-audited at once, without waiting for the interval;
 each complete pass is exported as drift and handed to the `after_pass` hook
-(remediation plugs in there). On stop, a pass in progress is abandoned and the
-Lease released, so the other replica takes over at once.
+(remediation plugs in there). Losing the Lease cancels the pass (or the hook's
+round) in progress: a follower's listing is for nothing. On stop, a pass in
+progress is abandoned and the Lease released, so the other replica takes over at once.
 """
 
 import asyncio
@@ -79,6 +80,7 @@ class AuditorService:
         self._report: AuditReport | None = None  # the last complete pass, as re-audited since
         self._pending: set[str] = set()
         self._known: dict[str, Labels] | None = None
+        self._leading_work: asyncio.Task[None] | None = None  # what a lost Lease cancels
         self.watch = NamespaceWatch(
             api, on_list=self._listed, on_event=self._changed, sleep=clock.sleep
         )
@@ -90,6 +92,8 @@ class AuditorService:
             self._next_pass = self._clock.monotonic()
         else:
             self._report = None
+            if self._leading_work is not None:
+                self._leading_work.cancel()
         self._wake.set()
 
     def _following(self) -> bool:
@@ -117,17 +121,37 @@ class AuditorService:
     async def _loop(self) -> None:
         while True:
             self._wake.clear()
+            if self._elector.is_leader():
+                await self._while_leading()
             leading = self._elector.is_leader()
-            if leading and self._pending and self._report is not None:
-                await self._reaudit()
-            if leading and self._clock.monotonic() >= self._next_pass:
-                started = self._clock.monotonic()
-                await self._pass()
-                spread = 1 + INTERVAL_JITTER * self._jitter()
-                self._next_pass = started + self._interval * spread
             now = self._clock.monotonic()
             pause = self._next_pass - now if leading else self._elector.timing.retry_seconds
             await self._clock.sleep(max(0.0, pause), wake=self._wake)
+
+    async def _while_leading(self) -> None:
+        """The leader's work, in a task of its own that losing the Lease cancels: the pass
+        is abandoned (counted once, nothing exported), its listing closed, and the loop
+        goes back to following. A cancellation of the loop itself (stop) goes on up."""
+        work = asyncio.create_task(self._lead())
+        self._leading_work = work
+        try:
+            await work
+        except asyncio.CancelledError:
+            loop_task = asyncio.current_task()
+            if loop_task is not None and loop_task.cancelling():
+                raise
+            LOGGER.info("the Lease was lost: the work in progress was called off")
+        finally:
+            self._leading_work = None
+
+    async def _lead(self) -> None:
+        if self._pending and self._report is not None:
+            await self._reaudit()
+        if self._clock.monotonic() >= self._next_pass:
+            started = self._clock.monotonic()
+            await self._pass()
+            spread = 1 + INTERVAL_JITTER * self._jitter()
+            self._next_pass = started + self._interval * spread
 
     async def _pass(self) -> None:
         """One full pass; exported and handed on only if complete and still leading."""

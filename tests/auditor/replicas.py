@@ -25,6 +25,7 @@ from auditor.wiring import AfterPassFactory, Wiring, wired_service
 from tests.auditor import election
 from tests.auditor.election import LEASE, OWN, TIMING
 from tests.auditor.fake_clock import FakeClock, SkewedClock
+from tests.builders import EXPORTER_IMAGE, container, deployment, namespace
 from tests.fakeapi import FakeApiServer
 from tiergate.config import TiergateConfig, default_config
 from tiergate.findings import AuditReport
@@ -84,6 +85,17 @@ async def step(
     for _ in range(round(seconds / timing.retry_seconds)):
         clock.advance(timing.retry_seconds)
         await clock.asleep(sleepers)
+
+
+def drifting_tenants(server: FakeApiServer, *names: str) -> FakeApiServer:
+    """`server` with tiergate's namespace and Starter tenants that each run the exporter."""
+    exporter = container("exporter", EXPORTER_IMAGE)
+    server.seed(
+        namespace(OWN),
+        *(namespace(name, tier="starter") for name in names),
+        *(deployment("tenant-mosquitto-exporter", name, exporter) for name in names),
+    )
+    return server
 
 
 def lease_holder(server: FakeApiServer) -> str | None:

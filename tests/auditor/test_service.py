@@ -8,10 +8,11 @@ for the replicas' real HTTP round trips to the fake server.
 import pytest
 
 from auditor import metric_names as names
-from tests.auditor.election import OWN, TIMING
+from tests.auditor.election import TIMING
 from tests.auditor.fake_clock import FakeClock
 from tests.auditor.replicas import (
     INTERVAL,
+    drifting_tenants,
     eventually,
     leader_and_follower,
     lease_holder,
@@ -19,7 +20,7 @@ from tests.auditor.replicas import (
     replicas,
     step,
 )
-from tests.builders import EXPORTER_IMAGE, container, deployment, namespace
+from tests.builders import namespace
 from tests.fakeapi import FakeApiServer
 
 
@@ -30,15 +31,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def cluster(fake_api: FakeApiServer) -> FakeApiServer:
-    exporter = container("exporter", EXPORTER_IMAGE)
-    fake_api.seed(
-        namespace(OWN),
-        namespace("customer-s1", tier="starter"),
-        namespace("customer-s2", tier="starter"),
-        deployment("tenant-mosquitto-exporter", "customer-s1", exporter),
-        deployment("tenant-mosquitto-exporter", "customer-s2", exporter),
-    )
-    return fake_api
+    return drifting_tenants(fake_api, "customer-s1", "customer-s2")
 
 
 async def test_of_two_replicas_only_the_leader_passes_and_exports_drift(

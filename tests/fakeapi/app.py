@@ -51,6 +51,7 @@ class State:
 READABLE = frozenset({"application/json", "", APPLY, JSON_PATCH, MERGE, STRATEGIC})
 # The warning recorder's budget (`filters/warning.go` truncateAtTotalRunes, truncateItemRunes).
 _TOTAL_RUNES, _ITEM_RUNES = 4 * 1024, 256
+HANG_UP_POLL_SECONDS = 0.01  # how often a delayed request looks whether its client left
 STATE = web.AppKey("state", State)
 
 
@@ -194,12 +195,25 @@ async def _admit(call: verbs.Call, *, state: State, warnings: list[str]) -> None
             raise outcome.error
 
 
+async def _client_left(request: web.Request, *, within: float) -> bool:
+    """Wait `within` seconds; True as soon as the client closes the connection."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while (left := deadline - loop.time()) > 0:
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            return True
+        await asyncio.sleep(min(left, HANG_UP_POLL_SECONDS))
+    return False
+
+
 async def _inject(
     request: web.Request, fault: Fault, *, state: State, target: Target | None, verb: str
 ) -> web.StreamResponse | None:
     """Apply a fault: a delay, expired tokens, an error, or a connection cut mid-body."""
-    if fault.delay:
-        await asyncio.sleep(fault.delay)
+    if fault.delay and await _client_left(request, within=fault.delay):
+        fault.hung_up += 1  # a client that gives up (cancels) is seen to do so
+        return web.Response(status=499)
     if fault.expire_continue:
         state.store.expire_continue_tokens()
     if fault.drop:

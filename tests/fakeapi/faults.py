@@ -29,6 +29,8 @@ class Fault:
     expire_continue: bool = False
     times: int = 1
     hits: int = 0
+    # Delayed requests whose client closed the connection before the delay ran out (no answer).
+    hung_up: int = 0
     # Anything else a fault must tell apart (one client's writes from another's, by body).
     where: Callable[["RecordedRequest"], bool] | None = None
 

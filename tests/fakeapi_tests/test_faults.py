@@ -1,5 +1,6 @@
 """Injected faults and the request log, seen through kubernetes_asyncio, raw HTTP and kubectl."""
 
+import asyncio
 import time
 from typing import Any
 
@@ -113,3 +114,19 @@ def test_kubectl_fails_a_chunked_list_whose_continue_token_expired(fake_api: Fak
     result = kubectl(fake_api, "get", "ns", "--chunk-size=2", "-o", "name")
     assert result.returncode == 1
     assert "The provided continue parameter is too old" in result.stderr
+
+
+async def test_a_delayed_request_whose_client_gives_up_is_counted_as_hung_up(
+    fake_api: FakeApiServer,
+) -> None:
+    slow = fake_api.fail(verb="list", resource="namespaces", delay=3600)
+    waiting = asyncio.create_task(call(fake_api, "GET", "/api/v1/namespaces"))
+    async with asyncio.timeout(10):  # a bound on the round trip, not an assertion
+        while slow.hits == 0:  # noqa: ASYNC110 - the server's log has no event to wait on
+            await asyncio.sleep(0.01)
+        waiting.cancel()
+        while slow.hung_up == 0:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    assert (slow.hits, slow.hung_up) == (1, 1)
+    status, listed = await call(fake_api, "GET", "/api/v1/namespaces")
+    assert (status, listed["items"]) == (200, []), "the fault is used up: answered at once"
