@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from auditor.clock import Clock
+from auditor.lease_record import HOLDER, LeaseOutcome, LeaseRecord
 from tiergate_edge.kube_api import ApiError, ConflictError, KubeApi, NotFoundError
 from tiergate_edge.retry import RetryPolicy
 
@@ -22,7 +23,6 @@ LOGGER = logging.getLogger("tiergate.auditor.leadership")
 CONFLICT_RETRIES = 3  # a 409 means someone wrote meanwhile: read again, decide again
 FOLLOWER_JITTER = 1.2  # client-go's JitterFactor: followers spread their attempts
 LEASES = "/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
-HOLDER = "holderIdentity"
 JSON = "application/json"
 
 
@@ -54,49 +54,6 @@ class LeaseTiming:
 def micro_time(moment: datetime) -> str:
     """A Kubernetes MicroTime: RFC 3339 in UTC with microseconds."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _positive(value: Any) -> float | None:
-    return float(value) if isinstance(value, int) and value > 0 else None
-
-
-@dataclass(frozen=True)
-class LeaseRecord:
-    """The parts of a Lease that election reads; the document is kept to write it back."""
-
-    holder: str
-    duration_seconds: float | None
-    renewed: datetime | None
-    transitions: int
-    spec: dict[str, Any]
-    document: dict[str, Any]
-
-    @classmethod
-    def of(cls, lease: Any) -> "LeaseRecord":
-        document = lease if isinstance(lease, dict) else {}
-        spec = document.get("spec")
-        spec = dict(spec) if isinstance(spec, dict) else {}
-        duration = spec.get("leaseDurationSeconds")
-        transitions = spec.get("leaseTransitions")
-        return cls(
-            holder=str(spec.get(HOLDER) or ""),
-            duration_seconds=float(duration)
-            if isinstance(duration, int) and duration > 0
-            else None,
-            renewed=_parse_time(spec.get("renewTime")),
-            transitions=transitions if isinstance(transitions, int) else 0,
-            spec=spec,
-            document=document,
-        )
 
 
 class LeaseElector:
@@ -145,12 +102,14 @@ class LeaseElector:
         Another holder's Lease is taken over only after this replica has seen it
         unchanged for its whole duration (skew-proof: no other clock is trusted).
         """
-        return await self._step(wall_expiry=False)
+        return await self._step(by_renew_time=False) is LeaseOutcome.TAKEN
 
-    async def acquire_once(self) -> bool:
-        """For a single run (`--once`): take the Lease if free, expired by its renewTime, or
-        already ours; False while another replica holds it."""
-        return await self._step(wall_expiry=True)
+    async def acquire_once(self) -> LeaseOutcome:
+        """For a single run (`--once`), which cannot watch the Lease for a whole duration:
+        take it if free, already ours, or expired by its renewTime on the API server's clock
+        (never this replica's: one ahead would take a live Lease). Another holder's Lease is
+        not taken while the server's time is unknown."""
+        return await self._step(by_renew_time=True)
 
     async def confirm(self) -> bool:
         """Read the Lease now: True only if this identity holds it and renewed it within the
@@ -164,7 +123,7 @@ class LeaseElector:
         holds = (
             record.holder == self.identity
             and record.renewed is not None
-            and record.renewed + deadline > self._clock.wall()
+            and record.renewed + deadline > self._now()
         )
         if record.holder != self.identity:
             self._renewed_at = None
@@ -190,7 +149,7 @@ class LeaseElector:
         if record.holder != self.identity:
             return
         spec = {k: v for k, v in record.spec.items() if k != HOLDER}
-        spec["renewTime"] = micro_time(self._clock.wall())
+        spec["renewTime"] = micro_time(self._now())
         await self._write(record, spec=spec)
         LOGGER.info("released the Lease", extra={"lease": self.name})
 
@@ -209,12 +168,18 @@ class LeaseElector:
             return retry
         return retry * (1 + FOLLOWER_JITTER * self._jitter())
 
-    async def _step(self, *, wall_expiry: bool) -> bool:
-        taken = False
+    def _now(self) -> datetime:
+        """The time written into the Lease and read back from it: the API server's, the one
+        clock all replicas and single runs share; this replica's own only until a response
+        has carried a usable Date (then it is used alike for writing and for reading)."""
+        return self._api.server_time() or self._clock.wall()
+
+    async def _step(self, *, by_renew_time: bool) -> LeaseOutcome:
+        outcome = LeaseOutcome.FAILED
         try:
             for _ in range(CONFLICT_RETRIES):
                 try:
-                    taken = await self._try(wall_expiry=wall_expiry)
+                    outcome = await self._try(by_renew_time=by_renew_time)
                     break
                 except ConflictError:
                     LOGGER.info("the Lease changed meanwhile; reading it again")
@@ -222,32 +187,30 @@ class LeaseElector:
             LOGGER.warning("the Lease could not be renewed", extra={"error": str(error)})
         finally:
             self._report()
-        return taken
+        return outcome
 
-    async def _try(self, *, wall_expiry: bool) -> bool:
+    async def _try(self, *, by_renew_time: bool) -> LeaseOutcome:
         started = self._clock.monotonic()
-        now = self._clock.wall()
         try:
             lease = await self._api.request("GET", self._path, retry=self._retry)
         except NotFoundError:
-            await self._create(now)
+            await self._create(self._now())
             self.holder = self.identity
             self._renewed_at = started
-            return True
+            return LeaseOutcome.TAKEN
+        now = self._now()  # after the read, whose Date is the freshest reading
         record = LeaseRecord.of(lease)
         self.holder = record.holder
         self._observe(record, at=started)
         if record.holder and record.holder != self.identity:
-            duration = record.duration_seconds or self.timing.lease_seconds
-            if wall_expiry:
-                expired = record.renewed is None or (
-                    record.renewed + timedelta(seconds=duration) <= now
-                )
+            if by_renew_time:
+                standing = self._standing(record)
             else:
-                expired = started - self._observed_at >= duration
-            if not expired:
+                duration = record.duration_seconds or self.timing.lease_seconds
+                standing = None if started - self._observed_at >= duration else LeaseOutcome.HELD
+            if standing is not None:
                 self._renewed_at = None
-                return False
+                return standing
         spec = {**record.spec, "renewTime": micro_time(now)}
         spec["leaseDurationSeconds"] = math.ceil(self.timing.lease_seconds)
         if record.holder != self.identity:
@@ -261,7 +224,18 @@ class LeaseElector:
         if record.holder != self.identity:
             LOGGER.info("took the Lease", extra={"lease": self.name, "from": record.holder})
         self._renewed_at = started
-        return True
+        return LeaseOutcome.TAKEN
+
+    def _standing(self, record: LeaseRecord) -> LeaseOutcome | None:
+        """Why another holder's Lease is not to be taken by its renewTime, or None once it has
+        expired by the server's clock. Unknown server time: not taken (the safe side)."""
+        server_now = self._api.server_time()
+        if server_now is None:
+            return LeaseOutcome.UNJUDGED
+        duration = timedelta(seconds=record.duration_seconds or self.timing.lease_seconds)
+        if record.renewed is None or record.renewed + duration <= server_now:
+            return None
+        return LeaseOutcome.HELD
 
     def _observe(self, record: LeaseRecord, *, at: float) -> None:
         """Remember when the Lease last changed, by this replica's monotonic clock."""

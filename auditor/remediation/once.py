@@ -2,7 +2,8 @@
 
 The run takes the Lease before it reads anything and keeps renewing it until
 it is done, so it never remediates next to the continuous auditor; while
-another replica holds the Lease it refuses (exit 2) without reading a thing.
+another replica holds the Lease (or whether its Lease has expired cannot be
+judged on the API server's clock) it refuses (exit 2) without reading a thing.
 """
 
 import asyncio
@@ -12,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from auditor.clock import Clock
 from auditor.leadership import LeaseElector, LeaseTiming
+from auditor.lease_record import LeaseOutcome
 from auditor.remediation.remediator import RemediationSettings, Remediator
 from tiergate.config import TiergateConfig
 from tiergate.findings import AuditReport
@@ -19,6 +21,16 @@ from tiergate_edge.failures import InputError
 from tiergate_edge.kube_api import KubeApi
 
 LEASE_NAME = "tiergate-auditor"
+# Why the run cannot lead, by what taking the Lease came to; {lease} is namespace/name.
+REFUSALS = {
+    LeaseOutcome.HELD: "another auditor holds the Lease {lease} and remediates",
+    LeaseOutcome.UNJUDGED: (
+        "another auditor holds the Lease {lease}, and the API server's time is unknown (its "
+        "responses carry no usable Date header): whether that Lease has expired is judged on "
+        "the server's clock only, so it is not taken"
+    ),
+    LeaseOutcome.FAILED: "the Lease {lease} could not be read or taken (the API did not answer)",
+}
 
 
 class LeaseHeldError(InputError):
@@ -49,10 +61,11 @@ async def remediate_once(
         clock=clock,
         timing=timing,
     )
-    if not await elector.acquire_once():
+    outcome = await elector.acquire_once()
+    if outcome is not LeaseOutcome.TAKEN:
+        refusal = REFUSALS[outcome].format(lease=f"{settings.own_namespace}/{lease_name}")
         raise LeaseHeldError(
-            f"another auditor holds the Lease {settings.own_namespace}/{lease_name} and "
-            "remediates: stop it (or wait for it to let go) before `--once --remediate`"
+            f"{refusal}: stop it (or wait for it to let go) before `--once --remediate`"
         )
     stop = asyncio.Event()
     renewing = asyncio.create_task(elector.run(stop=stop))  # renews; releases when stopped

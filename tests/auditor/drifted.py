@@ -185,6 +185,26 @@ async def audit_once(api: KubeApi, *, config: TiergateConfig, clock: Clock) -> A
     return audit(snapshot, config=config, own_namespace=OWN, now=clock.wall())
 
 
+def remediation_settings(
+    mode: RemediateMode = RemediateMode.APPLY,
+    *,
+    grace: float = 0,
+    cap: int = 10,
+    limits: BreakerLimits | None = None,
+    chunk_bytes: int = 900_000,
+    identity: str = "auditor-0",
+) -> RemediationSettings:
+    return RemediationSettings(
+        mode=mode,
+        grace_seconds=grace,
+        max_remediations=cap,
+        own_namespace=OWN,
+        identity=identity,
+        limits=limits or BreakerLimits(),
+        chunk_bytes=chunk_bytes,
+    )
+
+
 def remediator(
     api: KubeApi,
     *,
@@ -198,14 +218,8 @@ def remediator(
     chunk_bytes: int = 900_000,
     identity: str = "auditor-0",
 ) -> Remediator:
-    settings = RemediationSettings(
-        mode=mode,
-        grace_seconds=grace,
-        max_remediations=cap,
-        own_namespace=OWN,
-        identity=identity,
-        limits=limits or BreakerLimits(),
-        chunk_bytes=chunk_bytes,
+    settings = remediation_settings(
+        mode, grace=grace, cap=cap, limits=limits, chunk_bytes=chunk_bytes, identity=identity
     )
     return Remediator(
         api, config=config, settings=settings, leadership=leadership or Leading(), clock=clock

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from auditor.leadership import LeaseElector, LeaseTiming, micro_time
+from auditor.lease_record import LeaseOutcome
 from tests.auditor.election import LEASE, OWN, TIMING, elector
 from tests.auditor.fake_clock import FakeClock
 from tests.builders import namespace
@@ -49,12 +50,15 @@ async def _electors(
     server: FakeApiServer, clock: FakeClock, changes: list[tuple[str, bool]] | None = None
 ) -> AsyncIterator[MakeElector]:
     server.seed(namespace(OWN))
+    server.date.now = clock.wall  # the API server's time is the test's
     seen = changes if changes is not None else []
     async with AsyncExitStack() as stack:
 
         async def make(identity: str) -> LeaseElector:
             api = await KubeApi.connect(
-                retry=RetryPolicy(attempts=1), kubeconfig=str(server.kubeconfig)
+                retry=RetryPolicy(attempts=1),
+                kubeconfig=str(server.kubeconfig),
+                monotonic=clock.monotonic,
             )
             await stack.enter_async_context(api)
             return elector(
@@ -151,7 +155,7 @@ async def test_a_silent_holders_lease_is_taken_over_only_after_a_whole_lease_dur
     [(60, True), (13, True), (5, False)],
     ids=["an hour-old lease", "a just-expired lease", "a live lease"],
 )
-async def test_a_single_run_takes_a_lease_only_once_its_renew_time_has_expired(
+async def test_a_single_run_takes_a_lease_only_once_its_renew_time_has_expired_on_the_servers_clock(
     fake_api: FakeApiServer,
     clock: FakeClock,
     make: MakeElector,
@@ -164,7 +168,7 @@ async def test_a_single_run_takes_a_lease_only_once_its_renew_time_has_expired(
     renewed = micro_time(clock.wall() - timedelta(seconds=renewed_seconds_ago))
     _seed_lease(fake_api, holder="auditor-a", renewed=renewed)
     once = await make("auditor-once")
-    assert await once.acquire_once() is taken
+    assert (await once.acquire_once() is LeaseOutcome.TAKEN) is taken
     assert await once.confirm() is taken
     assert _lease(fake_api)["spec"]["holderIdentity"] == ("auditor-once" if taken else "auditor-a")
 
