@@ -22,14 +22,18 @@ from tiergate_edge.kube_api import KubeApi
 
 LEASE_NAME = "tiergate-auditor"
 # Why the run cannot lead, by what taking the Lease came to; {lease} is namespace/name.
+_STOP_IT = ": stop it (or wait for it to let go) before `--once --remediate`"
 REFUSALS = {
-    LeaseOutcome.HELD: "another auditor holds the Lease {lease} and remediates",
+    LeaseOutcome.HELD: "another auditor holds the Lease {lease} and remediates" + _STOP_IT,
     LeaseOutcome.UNJUDGED: (
         "another auditor holds the Lease {lease}, and the API server's time is unknown (its "
         "responses carry no usable Date header): whether that Lease has expired is judged on "
-        "the server's clock only, so it is not taken"
+        "the server's clock only, so it is not taken" + _STOP_IT
     ),
-    LeaseOutcome.FAILED: "the Lease {lease} could not be read or taken (the API did not answer)",
+    LeaseOutcome.FAILED: (
+        "the Lease {lease} could not be read or taken (the API did not answer, see the "
+        "warning above): nothing was read or remediated"
+    ),
 }
 
 
@@ -63,9 +67,8 @@ async def remediate_once(
     )
     outcome = await elector.acquire_once()
     if outcome is not LeaseOutcome.TAKEN:
-        refusal = REFUSALS[outcome].format(lease=f"{settings.own_namespace}/{lease_name}")
         raise LeaseHeldError(
-            f"{refusal}: stop it (or wait for it to let go) before `--once --remediate`"
+            REFUSALS[outcome].format(lease=f"{settings.own_namespace}/{lease_name}")
         )
     stop = asyncio.Event()
     renewing = asyncio.create_task(elector.run(stop=stop))  # renews; releases when stopped

@@ -7,7 +7,7 @@ written; the run refuses while another replica holds the Lease.
 
 import json
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -108,13 +108,14 @@ def test_dry_run_sends_every_write_with_dry_run_all_and_changes_nothing(
     assert {a["result"] for a in actions} == {"dry-run"}
 
 
-def _held_lease(holder: str) -> dict[str, Any]:
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def _held_lease(holder: str, *, ago: timedelta = timedelta(0)) -> dict[str, Any]:
+    """The auditor's Lease, held by `holder` and renewed `ago` (by this machine's clock)."""
+    renewed = (datetime.now(UTC) - ago).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return {
         "apiVersion": "coordination.k8s.io/v1",
         "kind": "Lease",
         "metadata": {"name": "tiergate-auditor", "namespace": OWN},
-        "spec": {"holderIdentity": holder, "leaseDurationSeconds": 600, "renewTime": now},
+        "spec": {"holderIdentity": holder, "leaseDurationSeconds": 600, "renewTime": renewed},
     }
 
 
@@ -138,6 +139,35 @@ def test_the_run_refuses_while_another_replica_holds_the_lease(
     assert [r for r in server.requests if r.verb in WRITES] == []
     assert [r for r in server.requests if r.verb == "list"] == [], "nothing was read either"
     assert _lease(server)["holderIdentity"] == holder, "the holder keeps its Lease"
+
+
+def test_without_a_date_header_the_run_refuses_a_held_lease_and_says_why(
+    cluster: tuple[FakeApiServer, Path],
+) -> None:
+    server, config = cluster
+    # Silent an hour (its duration is 10 minutes): expired by this machine's clock.
+    server.seed(_held_lease("auditor-7c9", ago=timedelta(hours=1)))
+    server.date.omit = True
+    result = _run(server, config, "--remediate", "apply", "--grace", "0")
+    assert_clean_failure(result, prog="auditor")
+    assert (
+        "another auditor holds the Lease tiergate-system/tiergate-auditor, and the API "
+        "server's time is unknown (its responses carry no usable Date header)"
+    ) in result.stderr
+    assert [r for r in server.requests if r.verb in WRITES | {"list"}] == []
+    assert _lease(server)["holderIdentity"] == "auditor-7c9"
+
+
+def test_a_lease_that_cannot_be_read_is_reported_as_such_not_as_held(
+    cluster: tuple[FakeApiServer, Path],
+) -> None:
+    server, config = cluster
+    server.fail(verb="get", resource="leases", status=503, times=99)
+    result = _run(server, config, "--remediate", "apply", "--grace", "0")
+    assert (result.returncode, "Traceback" in result.stderr) == (2, False), result.stderr
+    assert "auditor: the Lease tiergate-system/tiergate-auditor could not be read" in result.stderr
+    assert "another auditor holds" not in result.stderr
+    assert [r for r in server.requests if r.verb in WRITES | {"list"}] == []
 
 
 @pytest.mark.parametrize(
