@@ -18,6 +18,7 @@ from auditor.clock import Clock
 from auditor.lease_record import HOLDER, LeaseOutcome, LeaseRecord
 from tiergate_edge.kube_api import ApiError, ConflictError, KubeApi, NotFoundError
 from tiergate_edge.retry import RetryPolicy
+from tiergate_edge.server_clock import RESOLUTION
 
 LOGGER = logging.getLogger("tiergate.auditor.leadership")
 CONFLICT_RETRIES = 3  # a 409 means someone wrote meanwhile: read again, decide again
@@ -119,7 +120,9 @@ class LeaseElector:
         except ApiError as error:
             LOGGER.warning("the Lease could not be read", extra={"error": str(error)})
             return False
-        deadline = timedelta(seconds=self.timing.renew_deadline_seconds)
+        # The renew deadline proper is is_leader()'s, on the monotonic clock; this reads the
+        # stored Lease back, on the clock it was written on, a Date's resolution allowed.
+        deadline = timedelta(seconds=self.timing.renew_deadline_seconds) + RESOLUTION
         holds = (
             record.holder == self.identity
             and record.renewed is not None
@@ -228,11 +231,13 @@ class LeaseElector:
 
     def _standing(self, record: LeaseRecord) -> LeaseOutcome | None:
         """Why another holder's Lease is not to be taken by its renewTime, or None once it has
-        expired by the server's clock. Unknown server time: not taken (the safe side)."""
+        expired by the server's clock, a Date's resolution on top (the holder's renewTime
+        and our reading may each be up to that behind). Unknown server time: not taken."""
         server_now = self._api.server_time()
         if server_now is None:
             return LeaseOutcome.UNJUDGED
-        duration = timedelta(seconds=record.duration_seconds or self.timing.lease_seconds)
+        seconds = record.duration_seconds or self.timing.lease_seconds
+        duration = timedelta(seconds=seconds) + RESOLUTION
         if record.renewed is None or record.renewed + duration <= server_now:
             return None
         return LeaseOutcome.HELD

@@ -9,6 +9,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+# A Date has whole seconds: two readings' difference is off from the true one by less than this.
+RESOLUTION = timedelta(seconds=1)
+
 
 def parse_date(value: str | None) -> datetime | None:
     """The time in an HTTP `Date` header, in UTC, or None if it is absent or unusable."""

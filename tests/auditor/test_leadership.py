@@ -5,10 +5,10 @@ loops and park them on the clock), so timing is exact and no test waits for real
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
@@ -21,7 +21,13 @@ from tests.fakeapi import FakeApiServer
 from tiergate_edge.kube_api import KubeApi
 from tiergate_edge.retry import RetryPolicy
 
-MakeElector = Callable[[str], Awaitable[LeaseElector]]
+
+class MakeElector(Protocol):
+    """An elector with an API session of its own, on the test's clock."""
+
+    def __call__(
+        self, identity: str, *, timing: LeaseTiming = TIMING
+    ) -> Awaitable[LeaseElector]: ...
 
 
 def _lease(server: FakeApiServer) -> dict[str, Any]:
@@ -54,7 +60,7 @@ async def _electors(
     seen = changes if changes is not None else []
     async with AsyncExitStack() as stack:
 
-        async def make(identity: str) -> LeaseElector:
+        async def make(identity: str, *, timing: LeaseTiming = TIMING) -> LeaseElector:
             api = await KubeApi.connect(
                 retry=RetryPolicy(attempts=1),
                 kubeconfig=str(server.kubeconfig),
@@ -66,6 +72,7 @@ async def _electors(
                 identity=identity,
                 clock=clock,
                 on_change=lambda leading: seen.append((identity, leading)),
+                timing=timing,
             )
 
         yield make
@@ -152,8 +159,13 @@ async def test_a_silent_holders_lease_is_taken_over_only_after_a_whole_lease_dur
 
 @pytest.mark.parametrize(
     ("renewed_seconds_ago", "taken"),
-    [(60, True), (13, True), (5, False)],
-    ids=["an hour-old lease", "a just-expired lease", "a live lease"],
+    [(60, True), (13, True), (12, False), (5, False)],
+    ids=[
+        "an hour-old lease",
+        "a lease expired by a Date's resolution",
+        "a lease only at its duration",
+        "a live lease",
+    ],
 )
 async def test_a_single_run_takes_a_lease_only_once_its_renew_time_has_expired_on_the_servers_clock(
     fake_api: FakeApiServer,
@@ -171,6 +183,16 @@ async def test_a_single_run_takes_a_lease_only_once_its_renew_time_has_expired_o
     assert (await once.acquire_once() is LeaseOutcome.TAKEN) is taken
     assert await once.confirm() is taken
     assert _lease(fake_api)["spec"]["holderIdentity"] == ("auditor-once" if taken else "auditor-a")
+
+
+async def test_a_sub_second_renew_deadline_is_confirmed_across_a_whole_second_of_the_date(
+    clock: FakeClock, make: MakeElector
+) -> None:
+    leader = await make("auditor-a", timing=LeaseTiming.from_retry_period(0.1))
+    clock.advance(0.9)  # the Date says 12:00:00 for 12:00:00.9: renewTime 0.9 s early
+    assert await leader.acquire_or_renew()
+    clock.advance(0.2)  # renewed 0.2 s ago, within the 0.5 s deadline; the Date now says :01
+    assert await leader.confirm() is True
 
 
 async def test_a_release_clears_the_holder_and_the_other_replica_takes_over_at_once(
