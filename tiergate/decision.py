@@ -119,6 +119,7 @@ def decide(
     own_namespace: str,
     now: datetime,
 ) -> list[Decision]:
-    """One decision without a Decider to hand; whoever decides often holds a Decider."""
+    """Every rule's decision on `obj`, for a caller without a Decider (one that decides
+    often keeps a Decider, so the configuration is prepared once)."""
     decider = Decider(config, own_namespace=own_namespace)
     return decider.decide(obj, namespace_labels=namespace_labels, now=now)
