@@ -144,3 +144,15 @@ def run_audit(*documents: dict[str, Any], config: TiergateConfig | None = None) 
 
 def described(report: AuditReport) -> list[tuple[str, str, str, str]]:
     return [(f.drift, f.namespace, f.kind, f.name) for f in report.findings]
+
+
+def counting_config(calls: list[str], **fields: object) -> TiergateConfig:
+    """The default rules in a configuration that notes each time its exempt namespaces
+    are worked out (for `own_namespace`), so a test can see how often that happens."""
+
+    class CountingConfig(TiergateConfig):
+        def exempt_namespace_set(self, *, own_namespace: str) -> frozenset[str]:
+            calls.append(own_namespace)
+            return super().exempt_namespace_set(own_namespace=own_namespace)
+
+    return CountingConfig.model_validate({"rules": default_config().rules, **fields})

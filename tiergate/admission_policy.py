@@ -7,13 +7,13 @@ webhook's decision table allows), and never a denial the core would not make.
 
 from typing import Any
 
-from tiergate.admission import CONTROLLER_USERNAMES
 from tiergate.admission_config import (
     DEFAULT_OWN_NAMESPACE,
     metadata,
     namespace_selector,
     resource_rules,
 )
+from tiergate.admission_request import CONTROLLER_USERNAMES
 from tiergate.cel import all_of, any_of, field, literal, names_regex, selector_expression
 from tiergate.component_cel import policy_component
 from tiergate.config import Enforcement, Rule, TiergateConfig

@@ -66,6 +66,51 @@ def rule_fixes(rule: Rule, *, namespace: str) -> str:
     )
 
 
+class Decider:
+    """One configuration, prepared once for every decision made under it.
+
+    What depends only on the configuration and tiergate's own namespace (the set of
+    namespaces nothing is judged in) is worked out here, not again for each of the
+    webhook's reviews or the auditor's checks before a write.
+    """
+
+    def __init__(self, config: TiergateConfig, *, own_namespace: str) -> None:
+        self.config = config
+        self.own_namespace = own_namespace
+        self.exempt_namespaces = config.exempt_namespace_set(own_namespace=own_namespace)
+
+    def namespace_verdict(
+        self, rule: Rule, *, namespace: str | None, labels: Mapping[str, str] | None
+    ) -> NamespaceVerdict:
+        """`judge_namespace` under this configuration's exempt namespaces."""
+        return judge_namespace(
+            rule,
+            namespace=namespace,
+            labels=labels,
+            exempt_namespaces=self.exempt_namespaces,
+            own_namespace=self.own_namespace,
+        )
+
+    def decide(
+        self, obj: KubeObject, *, namespace_labels: Mapping[str, str] | None, now: datetime
+    ) -> list[Decision]:
+        """The decision of every rule whose component (or satellite) `obj` is."""
+        namespace = obj.namespace
+        decisions = []
+        for rule in self.config.rules:
+            match = classify(obj, rule=rule)
+            if match is None:
+                continue
+            verdict = self.namespace_verdict(rule, namespace=namespace, labels=namespace_labels)
+            exemption = (
+                exemption_for(rule, namespace=namespace, name=obj.name, now=now)
+                if namespace is not None
+                else None
+            )
+            decisions.append(Decision(rule=rule, match=match, verdict=verdict, exemption=exemption))
+        return decisions
+
+
 def decide(
     obj: KubeObject,
     *,
@@ -74,25 +119,7 @@ def decide(
     own_namespace: str,
     now: datetime,
 ) -> list[Decision]:
-    """The decision of every rule whose component (or satellite) `obj` is."""
-    namespace = obj.namespace
-    exempt = config.exempt_namespace_set(own_namespace=own_namespace)
-    decisions = []
-    for rule in config.rules:
-        match = classify(obj, rule=rule)
-        if match is None:
-            continue
-        verdict = judge_namespace(
-            rule,
-            namespace=namespace,
-            labels=namespace_labels,
-            exempt_namespaces=exempt,
-            own_namespace=own_namespace,
-        )
-        exemption = (
-            exemption_for(rule, namespace=namespace, name=obj.name, now=now)
-            if namespace is not None
-            else None
-        )
-        decisions.append(Decision(rule=rule, match=match, verdict=verdict, exemption=exemption))
-    return decisions
+    """Every rule's decision on `obj`, for a caller without a Decider (one that decides
+    often keeps a Decider, so the configuration is prepared once)."""
+    decider = Decider(config, own_namespace=own_namespace)
+    return decider.decide(obj, namespace_labels=namespace_labels, now=now)

@@ -13,7 +13,7 @@ from auditor.remediation.redaction import redacted
 from auditor.remediation.stacks import Stack, Target
 from auditor.remediation.traces import log_action, post_event
 from auditor.remediation.writes import already_done, write
-from tiergate.config import TiergateConfig
+from tiergate.decision import Decider
 from tiergate.remediation_report import Action, ActionResult, RemediateMode
 from tiergate_edge.kube_api import ApiError, ConflictError, KubeApi
 
@@ -29,14 +29,14 @@ class Acting:
         self,
         api: KubeApi,
         *,
-        config: TiergateConfig,
+        decider: Decider,
         settings: "RemediationSettings",
         leadership: "Leadership",
         clock: Clock,
         metrics: "RemediationMetrics | None",
     ) -> None:
         self._api = api
-        self._config = config
+        self._decider = decider
         self._settings = settings
         self._leadership = leadership
         self._clock = clock
@@ -59,8 +59,7 @@ class Acting:
             current = await read_again(
                 self._api,
                 target=target,
-                config=self._config,
-                own_namespace=settings.own_namespace,
+                decider=self._decider,
                 now=self._clock.wall(),
             )
         except ApiError as error:

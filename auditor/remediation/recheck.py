@@ -1,5 +1,5 @@
 """Right before a write: read the namespace and the exact object again, and judge them
-again through the core's own `decide`, never a second copy of the rule.
+again through the core's own Decider, never a second copy of the rule.
 
 An object that is not itself the component now (a Deployment whose current
 template no longer runs it, whatever its old ReplicaSets run), one run by a
@@ -14,8 +14,7 @@ from typing import Any
 
 from auditor.remediation.stacks import Target
 from tiergate.classification import runs_expected
-from tiergate.config import TiergateConfig
-from tiergate.decision import decide
+from tiergate.decision import Decider
 from tiergate.kinds import JudgedKind, kind_named
 from tiergate.reading import ObjectError, parse_object
 from tiergate_edge.kube_api import KubeApi, NotFoundError
@@ -58,8 +57,7 @@ async def read_again(  # noqa: PLR0911 - one early answer per reason to leave it
     api: KubeApi,
     *,
     target: Target,
-    config: TiergateConfig,
-    own_namespace: str,
+    decider: Decider,
     now: datetime,
 ) -> Current:
     """The target as it is now, if it still violates its rule; API errors propagate."""
@@ -98,13 +96,7 @@ async def read_again(  # noqa: PLR0911 - one early answer per reason to leave it
         if view is None
         else [
             d
-            for d in decide(
-                view,
-                config=config,
-                namespace_labels=ns_meta.get("labels") or {},
-                own_namespace=own_namespace,
-                now=now,
-            )
+            for d in decider.decide(view, namespace_labels=ns_meta.get("labels") or {}, now=now)
             if d.rule.name == target.rule
         ]
     )

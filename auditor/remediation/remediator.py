@@ -28,6 +28,7 @@ from auditor.remediation.state_store import (
     save_state,
 )
 from tiergate.config import TiergateConfig
+from tiergate.decision import Decider
 from tiergate.findings import AuditReport
 from tiergate.remediation_report import (
     CircuitBreaker,
@@ -36,7 +37,6 @@ from tiergate.remediation_report import (
     RemediateMode,
     RemediationSection,
 )
-from tiergate.verdicts import judge_namespace
 from tiergate_edge.kube_api import ApiError, KubeApi
 from tiergate_edge.listing import list_pages
 
@@ -103,6 +103,7 @@ class Remediator:
     ) -> None:
         self._api = api
         self._config = config
+        self._decider = Decider(config, own_namespace=settings.own_namespace)
         self._settings = settings
         self._leadership = leadership
         self._clock = clock
@@ -186,17 +187,10 @@ class Remediator:
             return state
 
     def _picture(self, report: AuditReport, *, namespaces: dict[str, dict[str, str]]) -> Picture:
-        exempt = self._config.exempt_namespace_set(own_namespace=self._settings.own_namespace)
         allowed = 0
         for rule in self._config.rules:
             for name, labels in namespaces.items():
-                verdict = judge_namespace(
-                    rule,
-                    namespace=name,
-                    labels=labels,
-                    exempt_namespaces=exempt,
-                    own_namespace=self._settings.own_namespace,
-                )
+                verdict = self._decider.namespace_verdict(rule, namespace=name, labels=labels)
                 allowed += verdict.allowed and not verdict.system_exempt
         violations = sum(1 for f in report.findings if f.is_violation)
         return Picture(allowed_namespaces=allowed, violations=violations)
@@ -269,7 +263,7 @@ class Remediator:
             )
         acting = Acting(
             self._api,
-            config=self._config,
+            decider=self._decider,
             settings=self._settings,
             leadership=self._leadership,
             clock=self._clock,

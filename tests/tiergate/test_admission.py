@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.builders import EXPORTER_IMAGE, NOW, container, namespace
+from tests.builders import EXPORTER_IMAGE, NOW, container, counting_config, namespace
 from tests.reviews import (
     ENTERPRISE_LABELS,
     STARTER_LABELS,
@@ -18,7 +18,13 @@ from tests.reviews import (
     scale,
 )
 from tiergate.admission import Admission, Pending, Response, Result, ReviewRequest
-from tiergate.config import MOSQUITTO_EXPORTER_RULE, Enforcement, TiergateConfig, default_config
+from tiergate.config import (
+    MOSQUITTO_EXPORTER_RULE,
+    SYSTEM_NAMESPACES,
+    Enforcement,
+    TiergateConfig,
+    default_config,
+)
 from tiergate.text import WARNINGS_BUDGET
 from webhook.review import AdmissionRequest
 
@@ -317,3 +323,27 @@ def test_an_exporter_added_by_a_workload_that_is_no_candidate_before_is_judged()
     raw = deployment_update(old_exporter=False, new_exporter=False)
     raw["object"]["metadata"]["labels"] = {"app.kubernetes.io/component": "mosquitto-exporter"}
     assert _review(raw).result == DENIED
+
+
+def test_admission_prepares_its_configuration_once_for_every_review() -> None:
+    calls: list[str] = []
+    admission = Admission(counting_config(calls), own_namespace=OWN)
+    reviews = [
+        (deployment_create(), STARTER_LABELS, DENIED),
+        (deployment_create(namespace="kube-system"), {}, ALLOWED),
+        (_relabel({"monitoring.dedicated": "true"}, {"tier": "starter"}), None, WARNED),
+    ]
+    for raw, labels, expected in reviews:
+        assert admission.review(_request(raw), labels=labels, now=NOW).result == expected
+    assert calls == [OWN]
+
+
+def test_admissions_of_different_configurations_each_judge_by_their_own() -> None:
+    calls: list[str] = []
+    exempting = counting_config(calls, exemptNamespaces=(*SYSTEM_NAMESPACES, STARTER_NS))
+    request = _request(deployment_create())
+    strict = Admission(counting_config(calls), own_namespace=OWN)
+    lenient = Admission(exempting, own_namespace=OWN)
+    assert strict.review(request, labels=STARTER_LABELS, now=NOW).result == DENIED
+    assert lenient.review(request, labels=STARTER_LABELS, now=NOW).result == ALLOWED
+    assert calls == [OWN, OWN]

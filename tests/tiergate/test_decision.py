@@ -8,12 +8,13 @@ from tests.builders import (
     EXPORTER_IMAGE,
     STARTER,
     container,
+    counting_config,
     deployment,
     parse_all,
     run_audit,
 )
-from tiergate.config import Exemption, default_config
-from tiergate.decision import decide
+from tiergate.config import SYSTEM_NAMESPACES, Exemption, TiergateConfig, default_config
+from tiergate.decision import Decider, decide
 from tiergate.objects import KubeObject
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -111,3 +112,57 @@ def test_the_audit_report_gives_the_same_reason_as_the_decision() -> None:
     exporter = deployment("s1-mosquitto-exporter", "customer-s1", container("e", EXPORTER_IMAGE))
     (finding,) = run_audit(STARTER, exporter).findings
     assert (finding.reason, finding.fix_hint) == (decision.reason, decision.fix_hint)
+
+
+def test_a_decider_works_out_its_configuration_once_and_reuses_it_for_every_decision() -> None:
+    calls: list[str] = []
+    decider = Decider(counting_config(calls), own_namespace="tiergate-system")
+    (starter,) = decider.decide(_exporter(), namespace_labels=STARTER_LABELS, now=NOW)
+    (system,) = decider.decide(_exporter("kube-system"), namespace_labels={}, now=NOW)
+    assert (starter.violates, system.verdict.system_exempt) == (True, "exemptNamespaces")
+    assert calls == ["tiergate-system"]
+
+
+def test_a_decider_gives_the_same_decisions_as_decide() -> None:
+    decider = Decider(default_config(), own_namespace="tiergate-system")
+    for namespace, labels in [("customer-s1", STARTER_LABELS), ("kube-system", {})]:
+        exporter = _exporter(namespace)
+        assert decider.decide(exporter, namespace_labels=labels, now=NOW) == decide(
+            exporter,
+            config=default_config(),
+            namespace_labels=labels,
+            own_namespace="tiergate-system",
+            now=NOW,
+        )
+
+
+@pytest.mark.parametrize(
+    ("config", "own_namespace", "exempt"),
+    [
+        pytest.param(default_config(), "tiergate-system", "", id="the default judges customer-s1"),
+        pytest.param(
+            TiergateConfig(
+                exempt_namespaces=(*SYSTEM_NAMESPACES, "customer-s1"),
+                rules=default_config().rules,
+            ),
+            "tiergate-system",
+            "exemptNamespaces",
+            id="a configuration that exempts customer-s1 does not",
+        ),
+        pytest.param(
+            default_config(),
+            "customer-s1",
+            "tiergate's own namespace",
+            id="nor does one whose own namespace it is",
+        ),
+    ],
+)
+def test_each_configuration_gets_a_decider_of_its_own(
+    config: TiergateConfig, own_namespace: str, exempt: str
+) -> None:
+    first = Decider(default_config(), own_namespace="tiergate-system")
+    other = Decider(config, own_namespace=own_namespace)
+    (decision,) = other.decide(_exporter(), namespace_labels=STARTER_LABELS, now=NOW)
+    assert (decision.violates, decision.verdict.system_exempt) == (not exempt, exempt)
+    (unchanged,) = first.decide(_exporter(), namespace_labels=STARTER_LABELS, now=NOW)
+    assert unchanged.violates
