@@ -1,12 +1,14 @@
 """One audit pass, the same for `auditor --once` and for every pass of the service.
 
-A source (files or the live cluster) gives a snapshot, the core judges it, and the
+A source (files or the live cluster) gives a snapshot and the time to judge it at
+(an exemption's expiry: the API server's for the cluster), the core judges it, and the
 report carries the pass's duration by the injected clock. A prompt re-audit of one
 namespace replaces that namespace's part of the last report.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from auditor.clock import Clock
@@ -26,6 +28,10 @@ class Source(Protocol):
         ...
 
     async def snapshot(self, *, sieve: Sieve, config: TiergateConfig) -> Snapshot: ...
+
+    def judging_time(self, clock: Clock) -> datetime:
+        """Now, for judging what depends on time (an exemption's expiry) after a snapshot."""
+        ...
 
 
 @dataclass
@@ -49,6 +55,9 @@ class FileSource:
         self.notes = [*reading.notes, *notes]
         return snapshot
 
+    def judging_time(self, clock: Clock) -> datetime:
+        return clock.wall()  # files have no server: the local clock is the only one
+
 
 @dataclass(frozen=True)
 class ClusterSource:
@@ -69,6 +78,12 @@ class ClusterSource:
             self.api, sieve=sieve, config=config, page_size=self.page_size, scope=self.scope
         )
 
+    def judging_time(self, clock: Clock) -> datetime:
+        # The server's clock, which every replica reads alike: one ahead of it would end an
+        # exemption early. Unknown (no usable Date), the report keeps the replica's clock;
+        # remediation judges the expiry again on the server's before it records or acts.
+        return self.api.server_time() or clock.wall()
+
 
 async def run_once(
     source: Source, *, config: TiergateConfig, clock: Clock, own_namespace: str
@@ -78,7 +93,8 @@ async def run_once(
     started = clock.monotonic()
     with collector_paused():
         snapshot = await source.snapshot(sieve=sieve, config=config)
-        report = audit(snapshot, config=config, own_namespace=own_namespace, now=clock.wall())
+        now = source.judging_time(clock)
+        report = audit(snapshot, config=config, own_namespace=own_namespace, now=now)
     duration = round(clock.monotonic() - started, 3)
     return report.model_copy(update={"duration_seconds": duration})
 

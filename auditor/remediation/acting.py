@@ -5,6 +5,7 @@ The first object that cannot be written stops the stack: what follows it waits
 for the next pass, judged afresh.
 """
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from auditor.clock import Clock
@@ -43,6 +44,11 @@ class Acting:
         self._metrics = metrics
         self.actions: list[Action] = []
 
+    def _now(self) -> datetime:
+        """The API server's time for the traces, so replicas' timestamps agree; the
+        replica's own only while it is unknown (a timestamp, not a judgement)."""
+        return self._api.server_time() or self._clock.wall()
+
     async def stack(self, stack: Stack, *, targets: list[Target]) -> bool:
         """Act on the stack's due objects in order; False if the Lease was lost."""
         for target in targets:
@@ -56,12 +62,7 @@ class Acting:
         """One object; True if the stack may go on to the next."""
         settings = self._settings
         try:
-            current = await read_again(
-                self._api,
-                target=target,
-                decider=self._decider,
-                now=self._clock.wall(),
-            )
+            current = await read_again(self._api, target=target, decider=self._decider)
         except ApiError as error:
             self._done(stack, target=target, result=ActionResult.FAILED, reason=str(error))
             return False
@@ -103,7 +104,7 @@ class Acting:
                 action=action,
                 document=document,
                 identity=settings.identity,
-                now=self._clock.wall(),
+                now=self._now(),
             )
         return True
 
@@ -126,7 +127,7 @@ class Acting:
             action=stack.action.value,
             result=result,
             reason=reason or "",
-            at=self._clock.wall().isoformat(),
+            at=self._now().isoformat(),
             helm_release=release,
             fix_hint=stack.rule.fix_hint if release else None,
             manifest=redacted(document) if document is not None else None,

@@ -5,11 +5,11 @@ An object that is not itself the component now (a Deployment whose current
 template no longer runs it, whatever its old ReplicaSets run), one run by a
 controller, one that also runs the rule's expected companion (the broker), a
 namespace that allows it now, another object under the same name, or one already
-going: all are left alone.
+going: all are left alone. An exemption's expiry is judged on the API server's
+clock: with that time unknown, nothing is written.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from auditor.remediation.stacks import Target
@@ -58,7 +58,6 @@ async def read_again(  # noqa: PLR0911 - one early answer per reason to leave it
     *,
     target: Target,
     decider: Decider,
-    now: datetime,
 ) -> Current:
     """The target as it is now, if it still violates its rule; API errors propagate."""
     entry, path = target_path(target)
@@ -84,6 +83,12 @@ async def read_again(  # noqa: PLR0911 - one early answer per reason to leave it
         # not know (an operator's custom resource) would only bring the object back.
         return Current(
             skip=f"controlled by {controller}: only its owner may be acted on, never it",
+            path=path,
+        )
+    now = api.server_time()
+    if now is None:  # unreachable after a round has started, which needs the server's time
+        return Current(
+            skip="the API server's time is unknown: an exemption's expiry cannot be judged",
             path=path,
         )
     document = {**document, "kind": entry.kind, "apiVersion": entry.api_version}

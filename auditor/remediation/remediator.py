@@ -4,8 +4,8 @@
 reads the namespaces and the shared state, records first-seen times and the
 breaker, saves them, and only then acts on the stacks whose grace has passed,
 up to the cap, each object judged again and the Lease checked before each write.
-Grace is measured on the API server's clock (`KubeApi.server_time`), which every
-replica reads alike, never on the replica's own.
+Grace and an exemption's expiry are measured on the API server's clock
+(`KubeApi.server_time`), which every replica reads alike, never on the replica's own.
 """
 
 from collections import Counter
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from auditor.clock import Clock
 from auditor.remediation.acting import Acting
 from auditor.remediation.breaker import BreakerLimits, BreakerState, Picture, suspicious
+from auditor.remediation.exemptions import exempt_on_server_clock
 from auditor.remediation.grace import due, observe
 from auditor.remediation.metrics import RemediationMetrics
 from auditor.remediation.stacks import Plan, Stack, Target, plan_stacks
@@ -136,6 +137,9 @@ class Remediator:
         now = self._api.server_time()
         if now is None:
             return self._section(blocked=NO_SERVER_TIME)
+        # A pass that judged on the replica's clock (the server's time unknown then) may
+        # have ended an exemption early: no grace starts for what is exempt by the server's.
+        report = exempt_on_server_clock(report, config=self._config, now=now)
         plan = self._record(report, state=state, namespaces=namespaces, now=now)
         if not await self._leadership.confirm():
             return self._section(blocked="this replica lost the Lease")
