@@ -9,7 +9,7 @@ an admin exemption; one starter tenant has only an orphaned Service left.
 from typing import Any
 
 from auditor.clock import Clock
-from auditor.cluster_source import read_cluster
+from auditor.passes import ClusterSource, run_once
 from auditor.remediation.breaker import BreakerLimits
 from auditor.remediation.remediator import Leadership, RemediationSettings, Remediator
 from tests.builders import (
@@ -23,11 +23,9 @@ from tests.builders import (
 )
 from tests.fakeapi import FakeApiServer
 from tests.fakeapi.faults import RecordedRequest
-from tiergate.audit import audit
 from tiergate.config import Exemption, TiergateConfig, default_config
 from tiergate.findings import AuditReport
 from tiergate.remediation_report import RemediateMode, RemediationSection
-from tiergate.sieve import Sieve
 from tiergate_edge.kube_api import KubeApi
 from tiergate_edge.retry import RetryPolicy
 
@@ -180,9 +178,9 @@ async def connect(server: FakeApiServer, *, clock: Clock) -> KubeApi:
 
 
 async def audit_once(api: KubeApi, *, config: TiergateConfig, clock: Clock) -> AuditReport:
-    sieve = Sieve(config, remember_drops=False)
-    snapshot = await read_cluster(api, sieve=sieve, config=config, page_size=50)
-    return audit(snapshot, config=config, own_namespace=OWN, now=clock.wall())
+    """A cluster pass as the auditor runs it, on a replica with `clock`."""
+    source = ClusterSource(api, page_size=50)
+    return await run_once(source, config=config, clock=clock, own_namespace=OWN)
 
 
 def remediation_settings(

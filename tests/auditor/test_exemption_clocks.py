@@ -12,9 +12,16 @@ from datetime import datetime, timedelta
 import pytest
 
 from auditor.clock import Clock
-from auditor.passes import ClusterSource, run_once
 from auditor.remediation.state_store import STATE_NAME
-from tests.auditor.drifted import OWN, connect, exporter_stack, remediator, removals, starter
+from tests.auditor.drifted import (
+    OWN,
+    audit_once,
+    connect,
+    exporter_stack,
+    remediator,
+    removals,
+    starter,
+)
 from tests.auditor.fake_clock import START, FakeClock, SkewedClock
 from tests.fakeapi import FakeApiServer
 from tiergate.config import Exemption, TiergateConfig, default_config
@@ -42,9 +49,7 @@ def _config() -> TiergateConfig:
 
 
 async def _pass(api: KubeApi, *, clock: Clock) -> AuditReport:
-    """A cluster pass as the auditor runs it, on a replica with `clock`."""
-    source = ClusterSource(api, page_size=50)
-    return await run_once(source, config=_config(), clock=clock, own_namespace=OWN)
+    return await audit_once(api, config=_config(), clock=clock)
 
 
 async def _round(api: KubeApi, *, clock: Clock, grace: float = GRACE) -> RemediationSection:
