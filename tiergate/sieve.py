@@ -225,7 +225,11 @@ class Sieve:
         # The audit keeps what may own a candidate, or run the broker, as a record.
         if broker or (
             entry.kind in OWNER_KINDS
-            and (owners is None or (metadata.get("namespace"), entry.kind, name) in owners)
+            and (
+                owners is None
+                # Checked as text first: a list here would not hash; the typed view names it.
+                or (_optional_text(metadata.get("namespace")), entry.kind, name) in owners
+            )
         ):
             return self._record(
                 document,

@@ -11,6 +11,7 @@ from email.utils import parsedate_to_datetime
 
 # A Date has whole seconds: two readings' difference is off from the true one by less than this.
 RESOLUTION = timedelta(seconds=1)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -19,10 +20,12 @@ def parse_date(value: str | None) -> datetime | None:
         return None
     try:
         date = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        # "-0000" (zone unknown) parses naive; a Date header is GMT by definition.
+        date = date.replace(tzinfo=UTC) if date.tzinfo is None else date.astimezone(UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    # "-0000" (zone unknown) parses naive; a Date header is GMT by definition.
-    return date.replace(tzinfo=UTC) if date.tzinfo is None else date.astimezone(UTC)
+    # A date so late that adding the time since would overflow is not a clock either.
+    return date if date < _LATEST else None
 
 
 class ServerClock:

@@ -13,6 +13,7 @@ from auditor.remediation.recheck import read_again
 from auditor.remediation.redaction import redacted
 from auditor.remediation.stacks import Stack, Target
 from auditor.remediation.traces import log_action, post_event
+from auditor.remediation.uninterrupted import finished_even_if_cancelled
 from auditor.remediation.writes import already_done, write
 from tiergate.decision import Decider
 from tiergate.remediation_report import Action, ActionResult, RemediateMode
@@ -60,7 +61,6 @@ class Acting:
 
     async def _one(self, stack: Stack, *, target: Target) -> bool:
         """One object; True if the stack may go on to the next."""
-        settings = self._settings
         try:
             current = await read_again(self._api, target=target, decider=self._decider)
         except ApiError as error:
@@ -74,11 +74,22 @@ class Acting:
         if unchanged is not None:
             self._done(stack, target=target, result=ActionResult.SKIPPED, reason=unchanged)
             return True
+        # Once sent, the write may be applied whatever happens here: a cancellation (the
+        # Lease lost mid-round) waits for its answer, so that the action is traced.
+        return await finished_even_if_cancelled(
+            self._write(stack, target=target, path=current.path, document=document)
+        )
+
+    async def _write(
+        self, stack: Stack, *, target: Target, path: str, document: dict[str, Any]
+    ) -> bool:
+        """The write, then its trace: the action, its log line and metric, its Event."""
+        settings = self._settings
         dry_run = settings.mode == RemediateMode.DRY_RUN
         try:
             await write(
                 self._api,
-                path=current.path,
+                path=path,
                 document=document,
                 action=stack.action,
                 dry_run=dry_run,

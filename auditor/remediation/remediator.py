@@ -28,6 +28,7 @@ from auditor.remediation.state_store import (
     raw_versions,
     save_state,
 )
+from auditor.remediation.uninterrupted import finished_even_if_cancelled
 from tiergate.config import TiergateConfig
 from tiergate.decision import Decider
 from tiergate.findings import AuditReport
@@ -144,11 +145,15 @@ class Remediator:
         if not await self._leadership.confirm():
             return self._section(blocked="this replica lost the Lease")
         try:
-            await save_state(
-                self._api,
-                namespace=self._settings.own_namespace,
-                state=state,
-                chunk_bytes=self._settings.chunk_bytes,
+            # Saved whole even if the Lease is lost meanwhile: a state cut off between its
+            # chunks would be read back as unreadable.
+            await finished_even_if_cancelled(
+                save_state(
+                    self._api,
+                    namespace=self._settings.own_namespace,
+                    state=state,
+                    chunk_bytes=self._settings.chunk_bytes,
+                )
             )
         except ApiError as error:
             return self._section(blocked=f"the remediation state could not be saved: {error}")

@@ -64,6 +64,19 @@ async def _second_pass_stuck(cluster: FakeApiServer, *, clock: FakeClock, sleepe
     return slow
 
 
+def _remediating(server: FakeApiServer, clock: FakeClock) -> Any:
+    """Replicas over the drifted cluster that remove what is unwanted at once."""
+    server.enable_monitors()
+    server.seed(*drifted_cluster())
+    return replicas(
+        server,
+        clock,
+        config=config_with_exemption(),
+        after_pass=remediation_after_pass,
+        flags=("--remediate", "apply", "--grace", "0s"),
+    )
+
+
 def _ghost_lease() -> dict[str, Any]:
     """The Lease as another replica (not running here) writes it when it takes over."""
     return {
@@ -111,18 +124,9 @@ async def test_a_pass_stuck_on_a_slow_page_is_abandoned_once_when_the_follower_t
 async def test_a_remediation_round_is_called_off_when_another_replica_takes_the_lease(
     fake_api: FakeApiServer, clock: FakeClock
 ) -> None:
-    fake_api.enable_monitors()
-    fake_api.seed(*drifted_cluster())
     # The round's first read of the remediation state never comes back in time.
     slow = fake_api.fail(verb="get", resource="configmaps", delay=NEVER_SECONDS)
-    flags = ("--remediate", "apply", "--grace", "0s")
-    async with replicas(
-        fake_api,
-        clock,
-        config=config_with_exemption(),
-        after_pass=remediation_after_pass,
-        flags=flags,
-    ) as start:
+    async with _remediating(fake_api, clock) as start:
         leader = await start("auditor-a")
         await eventually(lambda: slow.hits == 1)
         assert (leader.passes(), _drift(leader)) == (1, 1)
@@ -159,3 +163,33 @@ async def test_a_stop_during_a_stuck_pass_abandons_it_releases_the_lease_and_ret
         assert (leader.passes("abandoned"), leader.passes()) == (1, 1)
         assert lease_holder(cluster) is None, "released"
         await eventually(lambda: slow.hung_up == 1)
+
+
+async def test_a_write_already_sent_when_the_lease_is_lost_is_waited_for_and_traced(
+    fake_api: FakeApiServer, clock: FakeClock
+) -> None:
+    # The first removal is carried out at once and answered late: the Lease goes meanwhile.
+    late = fake_api.fail(verb="delete", answer_delay=1.0)
+    async with _remediating(fake_api, clock) as start:
+        leader = await start("auditor-a")
+        await eventually(lambda: late.hits == 1)
+        fake_api.seed(_ghost_lease())
+        clock.advance(TIMING.retry_seconds)
+        await eventually(lambda: leader.sample(names.LEADER) == 0)
+        await eventually(lambda: _events(fake_api) != [])
+        await clock.asleep(SLEEPERS)
+        first = REMOVED[:1]
+        assert removals(fake_api) == first, "no write after the one already sent"
+        assert late.hung_up == 0, "its answer was waited for"
+        assert _events(fake_api) == [first[0][2]], "and the removal traced by its Event"
+        done = {"rule": "mosquitto-exporter", "action": "delete", "result": "done", "mode": "apply"}
+        assert leader.sample(names.REMEDIATIONS, done) == 1
+
+
+def _events(server: FakeApiServer) -> list[str]:
+    """The objects named by the Events the auditor posted."""
+    return [
+        str((r.body or {}).get("regarding", {}).get("name"))
+        for r in server.requests
+        if r.resource == "events" and r.verb == "create"
+    ]

@@ -45,6 +45,9 @@ async def _api(server: FakeApiServer, ticks: Ticks) -> KubeApi:
         ("Sun, 01 Mar 2026 12:00:00 -0000", SERVER_NOW),  # zone unknown: GMT
         ("yesterday", None),
         ("Sun, 32 Mar 2026 12:00:00 GMT", None),
+        ("Mon, 01 Jan 2024 99999999999999999999:00:00 GMT", None),  # overflows
+        ("Fri, 31 Dec 9999 23:59:59 -2359", None),  # past the last datetime in UTC
+        ("Fri, 31 Dec 9999 23:59:59 GMT", None),  # the time since would overflow
         ("", None),
         (None, None),
     ],

@@ -99,6 +99,8 @@ async def _handle(request: web.Request) -> web.StreamResponse:
         response = await _dispatch(
             request, state, target=target, verb=verb, query=query, raw=raw, warnings=warnings
         )
+        if fault is not None and await _answered_late(request, fault):
+            fault.hung_up += 1
     except ApiError as error:
         response = web.json_response(
             error.status(), status=error.code, headers=error.headers, dumps=_compact
@@ -205,6 +207,11 @@ async def _client_left(request: web.Request, *, within: float) -> bool:
             return True
         await asyncio.sleep(min(left, HANG_UP_POLL_SECONDS))
     return False
+
+
+async def _answered_late(request: web.Request, fault: Fault) -> bool:
+    """Hold a carried-out request's answer back `answer_delay` s; True if the client left."""
+    return bool(fault.answer_delay) and await _client_left(request, within=fault.answer_delay)
 
 
 async def _inject(

@@ -29,6 +29,9 @@ class Fault:
     expire_continue: bool = False
     times: int = 1
     hits: int = 0
+    # Carried out at once, then answered this many seconds late: an API server under load
+    # whose answer is slow to come back (the client giving up does not undo the request).
+    answer_delay: float = 0.0
     # Delayed requests whose client closed the connection before the delay ran out (no answer).
     hung_up: int = 0
     # Anything else a fault must tell apart (one client's writes from another's, by body).

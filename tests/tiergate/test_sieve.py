@@ -288,3 +288,20 @@ def test_admission_candidates_are_neither_recorded_nor_counted() -> None:
     assert (sieve.candidate(owner), sieve.candidate(service), sieve.dropped) == (None, None, 0)
     assert isinstance(sieve.keep(owner), WorkloadRecord)
     assert (sieve.keep(service), sieve.dropped) == (None, 1)
+
+
+@pytest.mark.parametrize("namespace", [["customer-s1"], {"name": "customer-s1"}])
+def test_an_owner_whose_namespace_is_not_text_is_refused_as_the_full_path_refuses_it(
+    namespace: Any,
+) -> None:
+    # The cluster source passes the owners a judgement will look up as a set: a list or
+    # mapping namespace would not hash there, and must fail as unreadable, not as a crash.
+    owner = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "api", "namespace": namespace},
+        "spec": {"template": {"spec": {"containers": [{"name": "a", "image": "example/api:2"}]}}},
+    }
+    expected = _outcome(parse_object, owner)
+    assert expected.startswith("ObjectError: ")
+    assert _outcome(lambda d: Sieve(CONFIG).keep(d, owners=set()), owner) == expected
