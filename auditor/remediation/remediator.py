@@ -23,6 +23,7 @@ from auditor.remediation.stacks import Plan, Stack, Target, plan_stacks
 from auditor.remediation.state_store import (
     CHUNK_BYTES,
     State,
+    StateTooLargeError,
     StateUnreadableError,
     load_state,
     raw_versions,
@@ -155,7 +156,7 @@ class Remediator:
                     chunk_bytes=self._settings.chunk_bytes,
                 )
             )
-        except ApiError as error:
+        except (ApiError, StateTooLargeError) as error:
             return self._section(blocked=f"the remediation state could not be saved: {error}")
         return await self._act(plan, state=state, now=self._api.server_time() or now)
 

@@ -184,14 +184,25 @@ def _config_map(name: str, *, namespace: str, data: dict[str, str], version: str
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": data}
 
 
+class StateTooLargeError(Exception):
+    """The state would span more ConfigMaps than a reader accepts."""
+
+
 async def save_state(
     api: KubeApi, *, namespace: str, state: State, chunk_bytes: int = CHUNK_BYTES
 ) -> None:
     """Write the state: the extra chunks, then the first ConfigMap, then remove leftovers.
 
     A ConflictError means another writer got there first: the caller acts on nothing.
+    Raises StateTooLargeError, writing nothing, for a state past MAX_CHUNKS ConfigMaps.
     """
     chunks = split(state.first_seen, chunk_bytes=chunk_bytes)
+    if len(chunks) > MAX_CHUNKS:
+        # Written, it would read back as unreadable: refused before anything is written.
+        raise StateTooLargeError(
+            f"{len(state.first_seen)} first-seen times need {len(chunks)} ConfigMaps, "
+            f"more than the {MAX_CHUNKS} a state may span"
+        )
     base = f"/api/v1/namespaces/{namespace}/configmaps"
     head: dict[str, str] = {CHUNKS_KEY: str(len(chunks))}
     if state.picture is not None:

@@ -11,7 +11,17 @@ from auditor.metric_names import CIRCUIT_BREAKER_OPEN, GRACE_PENDING, REMEDIATIO
 from auditor.remediation.breaker import BreakerLimits, Picture, suspicious
 from auditor.remediation.metrics import RemediationMetrics
 from auditor.remediation.redaction import REDACTED, redacted
-from auditor.remediation.state_store import split
+from auditor.remediation.state_store import (
+    MAX_CHUNKS,
+    State,
+    StateTooLargeError,
+    save_state,
+    split,
+)
+from tests.builders import namespace as namespace_object
+from tests.fakeapi import FakeApiServer
+from tiergate_edge.kube_api import KubeApi
+from tiergate_edge.retry import RetryPolicy
 
 
 def test_redaction_removes_env_values_secrets_secret_arguments_and_the_applied_copy() -> None:
@@ -140,3 +150,26 @@ def test_the_metrics_carry_the_shared_names_and_labels() -> None:
     assert registry.get_sample_value(REMEDIATIONS, labels) == 1
     assert registry.get_sample_value(CIRCUIT_BREAKER_OPEN) == 1
     assert registry.get_sample_value(GRACE_PENDING, {"rule": "r"}) == 2
+
+
+OWN = "tiergate-system"
+
+
+async def test_a_state_past_the_chunk_bound_is_refused_before_anything_is_written(
+    fake_api: FakeApiServer,
+) -> None:
+    # One time a chunk: MAX_CHUNKS + 1 times would need one ConfigMap more than a reader takes.
+    times = {"customer-s1": {f"uid-{n:03}": 1_700_000_000 for n in range(MAX_CHUNKS + 1)}}
+    assert len(split(times, chunk_bytes=40)) == MAX_CHUNKS + 1
+    fake_api.seed(namespace_object(OWN))
+    async with await KubeApi.connect(
+        retry=RetryPolicy(attempts=1), kubeconfig=str(fake_api.kubeconfig)
+    ) as api:
+        with pytest.raises(StateTooLargeError, match=f"more than the {MAX_CHUNKS}"):
+            await save_state(api, namespace=OWN, state=State(times), chunk_bytes=40)
+        assert len(split(times, chunk_bytes=4096)) == 1
+        await save_state(api, namespace=OWN, state=State(times))
+    written = [r.verb for r in fake_api.requests if r.resource == "configmaps"]
+    assert written == ["create"], "only the state that fits was written"
+    saved = fake_api.get("configmaps", name="tiergate-auditor-first-seen", namespace=OWN)
+    assert saved["data"]["chunks"] == "1"
