@@ -20,7 +20,7 @@ _VERDICT_LIMIT = 16_384
 _ABSENT = "\0absent"  # not a label value the API accepts: stands for a missing label
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     """A rule's judgement of one object that is its component (or satellite).
 
