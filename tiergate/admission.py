@@ -40,6 +40,9 @@ __all__ = [
 ]
 
 _SCALABLE = {(k.group, k.plural): k for k in SCALABLE_KINDS}
+# Messages remembered by what they are worded from; far more than the objects a
+# cluster updates between two releases of a chart.
+_MESSAGE_LIMIT = 4096
 
 
 class Admission:
@@ -56,6 +59,7 @@ class Admission:
         self._decider = Decider(config, own_namespace=own_namespace)
         self._deny_unknown = deny_unknown
         self._sieve = Sieve(config)
+        self._messages: dict[tuple[object, ...], str] = {}
 
     def screen(self, request: ReviewRequest) -> Response | Pending:
         """A response at once (no lookup), or a Pending candidate that needs its namespace.
@@ -103,7 +107,9 @@ class Admission:
             worse = what_makes_it_worse(
                 request, new=new, old=old, was=decision.rule.name in was_component
             )
-            text = decision.message(kind=new.kind, name=new.name, namespace=pending.namespace)
+            text = self._message(
+                decision, kind=new.kind, name=new.name, namespace=pending.namespace
+            )
             if decision.verdict.undetermined and worse is not None:
                 self._unknown(tally, decision=decision, new=new)
             elif not decision.violates:
@@ -132,6 +138,19 @@ class Admission:
         if obj is None:
             return []
         return self._decider.decide(obj, namespace_labels=labels, now=now)
+
+    def _message(self, decision: Decision, *, kind: str, name: str, namespace: str) -> str:
+        """`decision.message(...)`: the same object is updated again and again (every
+        `helm upgrade` of its release), and its wording depends on these alone."""
+        verdict = decision.verdict
+        key = (decision.rule.name, verdict.reason, decision.match.matched_by, kind, name, namespace)
+        text = self._messages.get(key)
+        if text is None:
+            if len(self._messages) >= _MESSAGE_LIMIT:
+                self._messages.clear()
+            text = decision.message(kind=kind, name=name, namespace=namespace)
+            self._messages[key] = text
+        return text
 
     def _unknown(self, tally: Tally, *, decision: Decision, new: KubeObject) -> None:
         text = (

@@ -21,7 +21,8 @@ CONTROLLER_USERNAMES = (
 _CONTROLLER_USERS = re.compile(CONTROLLER_USERNAMES)
 
 
-@dataclass(frozen=True)
+# Slots, here and in the other values made for every review: quicker to build.
+@dataclass(frozen=True, slots=True)
 class ReviewRequest:
     """What admission reads of an AdmissionReview's request (the webhook validates it).
 
@@ -43,7 +44,7 @@ class ReviewRequest:
     dry_run: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pending:
     """A candidate: judged once the labels of `namespace` are known (or known to be unknown).
 

@@ -21,7 +21,7 @@ class Result(StrEnum):
     WARNED = "warned"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RuleResult:
     """One rule's verdict, for metrics and logs: bounded values only."""
 
@@ -30,7 +30,7 @@ class RuleResult:
     result: Result
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Response:
     """The answer to a review. `why` says in a few words how it was reached (for logs)."""
 

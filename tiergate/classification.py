@@ -22,7 +22,7 @@ class Role(StrEnum):
     NAMESPACE = "namespace"  # a namespace that lacks an expected component
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ComponentMatch:
     """Why an object is a rule's component.
 

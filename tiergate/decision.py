@@ -14,8 +14,13 @@ from tiergate.config import Rule, TiergateConfig
 from tiergate.objects import KubeObject
 from tiergate.verdicts import Exempted, NamespaceVerdict, exemption_for, judge_namespace
 
+# Verdicts remembered per (rule, namespace, the labels its selector reads); a cluster has
+# far fewer namespaces, and relabels only add a few.
+_VERDICT_LIMIT = 16_384
+_ABSENT = "\0absent"  # not a label value the API accepts: stands for a missing label
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     """A rule's judgement of one object that is its component (or satellite).
 
@@ -78,11 +83,31 @@ class Decider:
         self.config = config
         self.own_namespace = own_namespace
         self.exempt_namespaces = config.exempt_namespace_set(own_namespace=own_namespace)
+        # A verdict (and its wording) depends on the namespace and on the labels the rule's
+        # selector reads, nothing else: each rule, and the labels it reads, by rule name.
+        self._selector_keys = {r.name: (r, tuple(sorted(r.allowed_in.keys))) for r in config.rules}
+        self._verdicts: dict[tuple[str, str, tuple[str, ...] | None], NamespaceVerdict] = {}
 
     def namespace_verdict(
         self, rule: Rule, *, namespace: str | None, labels: Mapping[str, str] | None
     ) -> NamespaceVerdict:
-        """`judge_namespace` under this configuration's exempt namespaces."""
+        """`judge_namespace` under this configuration's exempt namespaces; remembered for
+        this configuration's own rules, as the webhook asks the same for every review."""
+        own, keys = self._selector_keys.get(rule.name, (None, ()))
+        if namespace is None or own is not rule:
+            return self._judge(rule, namespace=namespace, labels=labels)
+        values = None if labels is None else tuple([labels.get(k, _ABSENT) for k in keys])
+        key = (rule.name, namespace, values)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            if len(self._verdicts) >= _VERDICT_LIMIT:
+                self._verdicts.clear()
+            verdict = self._verdicts[key] = self._judge(rule, namespace=namespace, labels=labels)
+        return verdict
+
+    def _judge(
+        self, rule: Rule, *, namespace: str | None, labels: Mapping[str, str] | None
+    ) -> NamespaceVerdict:
         return judge_namespace(
             rule,
             namespace=namespace,

@@ -44,6 +44,8 @@ def validate_label_value(value: str) -> str:
     return value
 
 
+# Names repeat too: every update of an object carries its name and namespace again.
+@lru_cache(maxsize=65_536)
 def validate_dns_label(name: str) -> str:
     """A namespace or rule name: at most 63 lowercase alphanumerics and '-'."""
     if len(name) > 63 or not _DNS_LABEL_ONLY.match(name):
@@ -54,6 +56,7 @@ def validate_dns_label(name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=65_536)
 def validate_dns_subdomain(name: str) -> str:
     """Most objects' names: at most 253 characters, DNS labels joined by dots."""
     if len(name) > 253 or not _DNS_SUBDOMAIN.match(name):

@@ -117,6 +117,8 @@ class PodSpec(NullableModel):
 
     def long_running_containers(self) -> tuple[Container, ...]:
         """Regular containers and native sidecars (init containers that keep running)."""
+        if not self.init_containers:  # most pods: no tuple to build
+            return self.containers
         sidecars = tuple(c for c in self.init_containers if c.restart_policy == "Always")
         return sidecars + self.containers
 

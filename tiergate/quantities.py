@@ -56,6 +56,9 @@ def parse_quantity(text: str) -> Decimal:
 
 def checked_quantity(value: object) -> str:
     """The quantity as text, for pydantic: numbers are accepted as kubectl does."""
+    if type(value) is str:  # nearly always (JSON from the API): the checks below, but quicker
+        parse_quantity(value)
+        return value
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError(f"{value!r} is not a Kubernetes quantity")  # noqa: TRY004 - pydantic wants ValueError
     text = str(value)  # YAML turns `cpu: 1` into a number

@@ -91,13 +91,17 @@ def _name_rule(kind: str) -> Callable[[str], str]:
     return validate_dns_subdomain
 
 
-def _checked(value: Any, *, field: str, rule: Callable[[str], str]) -> None:
-    """Apply a name rule to a string value; other types are left to the typed view."""
+def _checked(value: Any, *, field: str, rule: Callable[[str], str], key: str | None = None) -> None:
+    """Apply a name rule to a string value; other types are left to the typed view.
+
+    `key` is the label whose value this is: named in the error (and only worded then,
+    as every label of every object is checked)."""
     if isinstance(value, str) and value:
         try:
             rule(value)
         except ValueError as error:
-            raise ValueError(f"{field}: {error}") from error
+            where = field if key is None else f"{field}[{key}]"
+            raise ValueError(f"{where}: {error}") from error
 
 
 def _check_names(metadata: Mapping[str, Any], *, kind: str) -> None:
@@ -107,7 +111,7 @@ def _check_names(metadata: Mapping[str, Any], *, kind: str) -> None:
     labels = metadata.get("labels")
     for key, value in labels.items() if isinstance(labels, dict) else ():
         _checked(key, field="metadata.labels", rule=validate_label_key)
-        _checked(value, field=f"metadata.labels[{key}]", rule=validate_label_value)
+        _checked(value, field="metadata.labels", key=key, rule=validate_label_value)
 
 
 def _read_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
@@ -192,9 +196,11 @@ def _reads_alike(old: dict[str, Any], *, new: dict[str, Any]) -> bool:
         if key == "metadata":
             # Of the metadata, the view reads these keys alone (managedFields and the like
             # change with every update).
-            other = new[key]
-            if any(value.get(k, _ABSENT) != other.get(k, _ABSENT) for k in _METADATA_KEYS):
-                return False
+            # A plain loop: a generator costs more than the comparisons (every update).
+            read, other = value.get, new[key].get
+            for name in _METADATA_KEYS:
+                if read(name, _ABSENT) != other(name, _ABSENT):
+                    return False
         elif key not in _POD_COUNTS and value != new[key]:
             return False
     return True

@@ -11,7 +11,7 @@ from datetime import datetime
 from tiergate.config import Rule
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Exempted:
     """An admin exemption's effect: it applies, or it has expired (and says so)."""
 
@@ -20,7 +20,7 @@ class Exempted:
     note: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NamespaceVerdict:
     """`allowed` is only meaningful when `undetermined` is False.
 

@@ -53,8 +53,10 @@ class Reviewer:
             dry_run=review.dry_run,
             children=self._children,
         )
-        if any(r.result == Result.DENIED for r in screened.rules):
-            _log_denial(request, response=screened)
+        for rule in screened.rules:
+            if rule.result == Result.DENIED:
+                _log_denial(request, response=screened)
+                break
         return screened
 
 

@@ -16,6 +16,7 @@ from tests.builders import (
 from tiergate.config import SYSTEM_NAMESPACES, Exemption, TiergateConfig, default_config
 from tiergate.decision import Decider, decide
 from tiergate.objects import KubeObject
+from tiergate.selectors import LabelSelector
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 STARTER_LABELS = {"kubernetes.io/metadata.name": "customer-s1", "tier": "starter"}
@@ -166,3 +167,70 @@ def test_each_configuration_gets_a_decider_of_its_own(
     assert (decision.violates, decision.verdict.system_exempt) == (not exempt, exempt)
     (unchanged,) = first.decide(_exporter(), namespace_labels=STARTER_LABELS, now=NOW)
     assert unchanged.violates
+
+
+def test_a_decider_reuses_a_namespace_verdict_whatever_other_labels_the_namespace_has() -> None:
+    decider = Decider(default_config(), own_namespace="tiergate-system")
+    (rule,) = default_config().rules
+    first = decider.namespace_verdict(rule, namespace="customer-s1", labels=STARTER_LABELS)
+    again = decider.namespace_verdict(
+        rule, namespace="customer-s1", labels={**STARTER_LABELS, "team": "other"}
+    )
+    assert again is first
+    assert not first.allowed
+
+
+@pytest.mark.parametrize(
+    ("namespace", "labels", "allowed", "reason"),
+    [
+        pytest.param(
+            "customer-s1",
+            {"monitoring.dedicated": "true"},
+            True,
+            "",
+            id="the same namespace relabelled is allowed",
+        ),
+        pytest.param(
+            "customer-s1",
+            {"monitoring.dedicated": "false"},
+            False,
+            "namespace does not meet monitoring.dedicated=true (it has monitoring.dedicated=false)"
+            ", which mosquitto-exporter requires",
+            id="a relabel to another value is worded with that value",
+        ),
+        pytest.param(
+            "customer-s1",
+            None,
+            False,
+            "the labels of namespace customer-s1 are unknown",
+            id="unknown labels are not the remembered verdict",
+        ),
+        pytest.param(
+            "kube-system",
+            STARTER_LABELS,
+            False,
+            "not judged: namespace kube-system is in exemptNamespaces",
+            id="another namespace with the same labels gets its own verdict",
+        ),
+    ],
+)
+def test_a_decider_judges_each_namespace_and_set_of_selected_labels_apart(
+    namespace: str, labels: dict[str, str] | None, allowed: bool, reason: str
+) -> None:
+    decider = Decider(default_config(), own_namespace="tiergate-system")
+    (rule,) = default_config().rules
+    remembered = decider.namespace_verdict(rule, namespace="customer-s1", labels=STARTER_LABELS)
+    verdict = decider.namespace_verdict(rule, namespace=namespace, labels=labels)
+    assert verdict is not remembered
+    assert (verdict.allowed, verdict.reason) == (allowed, reason)
+    assert verdict == decider.namespace_verdict(rule, namespace=namespace, labels=labels)
+
+
+def test_a_rule_from_another_configuration_is_judged_by_its_own_selector() -> None:
+    decider = Decider(default_config(), own_namespace="tiergate-system")
+    (rule,) = default_config().rules
+    decider.namespace_verdict(rule, namespace="customer-s1", labels=STARTER_LABELS)
+    starters = LabelSelector(match_labels={"tier": "starter"})
+    relaxed = rule.model_copy(update={"allowed_in": starters})
+    verdict = decider.namespace_verdict(relaxed, namespace="customer-s1", labels=STARTER_LABELS)
+    assert verdict.allowed
